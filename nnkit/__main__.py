@@ -1,0 +1,5 @@
+import sys
+
+from nnkit.cli import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""`nnkit build`: everything generated from `solutions/`, the one source of truth."""

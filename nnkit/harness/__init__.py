@@ -1,0 +1,1 @@
+"""The one harness public checks and hidden tests share: learner-facing expectations."""

@@ -1,0 +1,206 @@
+"""Expectations on what student code returned, each failing with a message for a learner.
+
+Every message says what was called (with shapes), what was expected and what came back, and,
+when the wrong answer equals a known mistake computed on the same input, which mistake it is.
+Public checks and hidden tests both use these, so students see one voice.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import torch
+
+from nnkit.codec import Handle
+from nnkit.harness.failures import CheckFailure, from_error
+from nnkit.harness.show import shape_of, show, show_call
+from nnkit.student import Outcome
+
+STABILITY_MAGNITUDE = 100.0
+STABILITY_TOLERANCE = 1e-4
+Mistakes = Mapping[str, Any]
+
+
+def called(out: Outcome) -> str:
+    return f"Called {show_call(out.target, out.args, out.kwargs)}"
+
+
+def result(out: Outcome) -> Any:
+    """The returned value, or the failure that explains why there is none."""
+    if out.error is not None:
+        raise from_error(out.target, called(out), out.error)
+    return out.value
+
+
+def fail(out: Outcome, expected: str, got: str, advice: str = "") -> None:
+    lines = [called(out), f"  expected: {expected}", f"  got:      {got}"]
+    if advice:
+        lines.append(f"  {advice}")
+    raise CheckFailure("\n".join(lines))
+
+
+def tolerance(out: Outcome) -> dict:
+    """The contract's tolerances: float32 defaults, or 1e-4 when inputs hold entries above 100."""
+    for arg in out.args:
+        if type(arg) is torch.Tensor and arg.is_floating_point() and arg.numel() \
+                and arg.detach().abs().max().item() > STABILITY_MAGNITUDE:
+            return {"atol": STABILITY_TOLERANCE, "rtol": STABILITY_TOLERANCE}
+    return {}
+
+
+def _close(got: torch.Tensor, expected: torch.Tensor, tol: dict) -> bool:
+    try:
+        torch.testing.assert_close(got, expected, check_dtype=False, **tol)
+        return True
+    except (AssertionError, RuntimeError):
+        return False
+
+
+def diagnose(got: Any, mistakes: Mistakes | None, tol: dict) -> str:
+    """Name the known mistake whose value equals what came back, if any."""
+    if type(got) is not torch.Tensor:
+        return ""
+    for explanation, wrong in (mistakes or {}).items():
+        wrong = torch.as_tensor(wrong)
+        if wrong.shape == got.shape and _close(got.to(wrong.dtype), wrong, tol):
+            return f"This looks like a known mistake: {explanation}"
+    return ""
+
+
+def tensor(out: Outcome, expected: torch.Tensor, *, mistakes: Mistakes | None = None,
+           what: str = "a tensor") -> torch.Tensor:
+    """The result is a plain torch.Tensor with the expected dtype, shape and values."""
+    got = result(out)
+    tol = tolerance(out)
+    if type(got) is not torch.Tensor:
+        fail(out, f"{what}: a torch.Tensor like {show(expected)}",
+             f"{_kind(out, got)}: {show(got)}",
+             "Return a plain torch.Tensor (not a list, a number or a subclass).")
+    if got.dtype != expected.dtype:
+        fail(out, f"dtype {_dtype(expected)} ({show(expected)})", f"dtype {_dtype(got)} ({show(got)})",
+             f"Convert the result with .to(torch.{_dtype(expected)}) or keep the inputs' dtype.")
+    if got.shape != expected.shape:
+        fail(out, f"shape {shape_of(expected)}: {show(expected)}", f"shape {shape_of(got)}: {show(got)}",
+             diagnose(got, mistakes, tol) or _shape_advice(got, expected))
+    if not _close(got, expected, tol):
+        fail(out, show(expected), show(got) + _mismatch(got, expected),
+             diagnose(got, mistakes, tol))
+    return got
+
+
+def number(out: Outcome, expected: float, *, mistakes: Mistakes | None = None) -> float:
+    """The result is a number (a float, or anything float() accepts) close to `expected`."""
+    got = result(out)
+    if isinstance(got, bool) or not (isinstance(got, (int, float)) or
+                                      (type(got) is torch.Tensor and got.numel() == 1)):
+        fail(out, f"a number like {expected:.4f}", f"{_kind(out, got)}: {show(got)}",
+             "Return a Python float (for a tensor t, float(t) or t.item() gives one).")
+    value = float(got)
+    as_tensor = torch.tensor(value, dtype=torch.float32)
+    if not _close(as_tensor, torch.tensor(expected, dtype=torch.float32), {}):
+        hint = diagnose(as_tensor, {k: torch.tensor(float(v), dtype=torch.float32)
+                                    for k, v in (mistakes or {}).items()}, {})
+        fail(out, f"{expected:.4f}", f"{value:.4f}", hint)
+    return value
+
+
+def equal(out: Outcome, expected: Any, *, mistakes: Mistakes | None = None) -> Any:
+    """The result equals `expected` exactly (shapes, counts, None); a list may stand for a tuple."""
+    got = result(out)
+    normal = tuple(got) if type(got) in (list, tuple) else got
+    wanted = tuple(expected) if type(expected) in (list, tuple) else expected
+    if type(normal) is not type(wanted) or normal != wanted:
+        advice = next((f"This looks like a known mistake: {why}" for why, wrong in (mistakes or {}).items()
+                       if normal == wrong), "")
+        fail(out, show(expected), show(got), advice)
+    return got
+
+
+def raises(out: Outcome, exception: str, why: str) -> None:
+    """The call raised `exception` (or a subclass of it)."""
+    if out.error is not None and out.error.get("type") == "SubmissionError" or \
+            out.error is not None and out.error.get("not_started"):
+        result(out)
+    if out.error is None:
+        fail(out, f"{exception} ({why})", f"no exception; it returned {show(out.value)}",
+             f"Check the input and `raise {exception}(...)` with a message that says what is wrong.")
+    if exception not in out.error.get("mro", []):
+        fail(out, f"{exception} ({why})", f"{out.error.get('type')}: {out.error.get('message', '')}")
+
+
+def unchanged(out: Outcome) -> None:
+    """The call left its tensor inputs as they were."""
+    result(out)
+    for position, (before, after) in enumerate(zip(out.args, out.args_after or [])):
+        if type(before) is torch.Tensor and type(after) is torch.Tensor and not torch.equal(before, after):
+            fail(out, f"argument {position + 1} left as it was: {show(before)}",
+                 f"it was changed to {show(after)}",
+                 "Your function modified its input in place. Compute a new tensor instead "
+                 "(avoid +=, *=, and methods ending in _ on the inputs).")
+
+
+def gradients(out: Outcome, expected: list[torch.Tensor], names: list[str]) -> None:
+    """Backpropagating through the result gives the expected gradient for each input."""
+    result(out)
+    if out.grads is None:
+        fail(out, "a result that autograd can differentiate", f"{show(out.value)} with no gradient",
+             "Build the result from the inputs with torch operations (no .item(), .tolist(), "
+             ".detach() or new torch.tensor(...) in between) so gradients can flow back.")
+    for name, got, want in zip(names, out.grads, expected):
+        if got is None:
+            fail(out, f"a gradient for {name}", "no gradient reached it",
+                 f"The result does not depend on {name} through torch operations.")
+        if not _close(got, want, tolerance(out)):
+            fail(out, f"gradient for {name}: {show(want)}", show(got),
+                 "The values are right but their gradient is not: is part of the formula detached?")
+
+
+def layers(out: Outcome, description: dict, expected: list[dict]) -> None:
+    """A model described by the student side has exactly the expected layers, in order."""
+    if description.get("type") != "Sequential":
+        fail(out, "a torch.nn.Sequential", f"{description.get('type')}",
+             "Build the model with nn.Sequential(...), listing its layers in order.")
+    got = [_layer_text(layer) for layer in description.get("layers", [])]
+    want = [_layer_text(layer) for layer in expected]
+    if got != want:
+        first = next((i for i, (a, b) in enumerate(zip(got, want)) if a != b), min(len(got), len(want)))
+        fail(out, " → ".join(want), " → ".join(got) or "no layers",
+             f"Layer {first + 1} differs: expected "
+             f"{want[first] if first < len(want) else 'nothing'}, got "
+             f"{got[first] if first < len(got) else 'nothing'}.")
+
+
+def _layer_text(layer: dict) -> str:
+    kind = layer.get("type")
+    if kind == "Linear":
+        return f"Linear({layer.get('in_features')}, {layer.get('out_features')})"
+    if kind == "Softmax":
+        return f"Softmax(dim={layer.get('dim')})"
+    return f"{kind}()"
+
+
+def _kind(out: Outcome, got: Any) -> str:
+    if isinstance(got, Handle):
+        return got.type_name
+    return out.type_name or type(got).__name__
+
+
+def _dtype(t: torch.Tensor) -> str:
+    return str(t.dtype).removeprefix("torch.")
+
+
+def _shape_advice(got: torch.Tensor, expected: torch.Tensor) -> str:
+    if got.numel() == expected.numel():
+        return "Same number of entries, different arrangement: check for a transpose or a reshape."
+    if got.dim() == expected.dim() + 1 and expected.dim() == 0:
+        return "A single number (a 0-dim tensor) was expected: reduce with .mean() or .sum()."
+    return "Check which dimension you reduce over, and the shapes in your formula."
+
+
+def _mismatch(got: torch.Tensor, expected: torch.Tensor) -> str:
+    if got.numel() <= 1:
+        return ""
+    if not torch.isfinite(got).all():
+        return " (it holds inf or nan: is the formula numerically stable?)"
+    wrong = ~torch.isclose(got.double(), expected.double(), rtol=1.3e-6, atol=1e-5)
+    return f" ({int(wrong.sum())} of {got.numel()} entries differ)"

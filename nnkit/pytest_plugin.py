@@ -1,0 +1,52 @@
+"""pytest plugin for the public checks: the `student` fixture and learner-facing reports.
+
+`exercises/conftest.py` loads it, so plain `pytest exercises` works; `nnkit check` runs the same
+tests through it. Failures raised by the harness are shown as their message alone, without a
+traceback of the check's own code.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from nnkit import kitpaths
+from nnkit.harness.failures import CheckFailure
+from nnkit.student import Student, local_student
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("nnkit")
+    group.addoption("--nnkit-path", default=None,
+                    help="folder of exercise files to check (default: the folder of the checks)")
+    group.addoption("--nnkit-data", default=None, help="folder with data.pt and target.pt")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "exercise(id): the exercise id a check belongs to")
+
+
+@pytest.fixture(scope="session")
+def student(request: pytest.FixtureRequest) -> Student:
+    """The submission under test, running in this process (the grader swaps in a worker)."""
+    option = request.config.getoption("--nnkit-path")
+    folder = Path(option).resolve() if option else _checks_folder(request)
+    data = request.config.getoption("--nnkit-data")
+    return local_student(folder, Path(data) if data else kitpaths.data_dir(folder))
+
+
+def _checks_folder(request: pytest.FixtureRequest) -> Path:
+    for item in request.session.items:
+        return Path(item.path).resolve().parent
+    return kitpaths.exercises_dir()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    outcome = yield
+    report = outcome.get_result()
+    if call.excinfo is not None and isinstance(call.excinfo.value, CheckFailure):
+        failure = call.excinfo.value
+        report.longrepr = failure.message
+        report.user_properties.append(("nnkit_kind", failure.kind))

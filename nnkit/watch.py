@@ -1,0 +1,82 @@
+"""`nnkit watch`: re-check on every save, like rustlings' watch mode.
+
+torch and pytest are imported once here; each re-check runs in a forked child, so it starts
+fast and always sees the files as saved. File events come from watchfiles when the system
+supports them, else from polling modification times.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Iterator
+
+from rich.console import Console
+
+from nnkit import check, kitpaths
+
+POLL_SECONDS = 0.5
+
+
+def snapshot(folder: Path) -> dict[str, float]:
+    return {p.name: p.stat().st_mtime_ns for p in sorted(folder.glob("*.py")) if p.is_file()}
+
+
+def poll_changes(folder: Path, interval: float = POLL_SECONDS) -> Iterator[None]:
+    """Yield whenever a .py file in `folder` is added, removed or saved."""
+    before = snapshot(folder)
+    while True:
+        time.sleep(interval)
+        now = snapshot(folder)
+        if now != before:
+            before = now
+            yield None
+
+
+def event_changes(folder: Path) -> Iterator[None]:
+    import watchfiles
+
+    for changes in watchfiles.watch(folder, debounce=200, raise_interrupt=False):
+        if any(path.endswith(".py") for _, path in changes):
+            yield None
+
+
+def recheck(folder: Path, checks_path: Path | None) -> None:
+    """Run `nnkit check` in a forked child so each run imports the student's files afresh."""
+    sys.stdout.flush()
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            Console().clear()
+            code = check.run(None, checks_path)
+            Console(highlight=False).print("\n[dim]Watching for saves… (Ctrl-C to stop)[/]")
+        finally:
+            sys.stdout.flush()
+            os._exit(code)
+    os.waitpid(pid, 0)
+
+
+def run(path: Path | None = None, poll: bool = False) -> int:
+    folder = Path(path).resolve() if path else kitpaths.exercises_dir()
+    if not folder.is_dir():
+        Console().print(f"[red]{folder} is not a folder of exercises.[/]")
+        return 2
+    recheck(folder, path)
+    changes = poll_changes(folder) if poll else None
+    try:
+        if changes is None:
+            try:
+                changes = event_changes(folder)
+                for _ in changes:
+                    recheck(folder, path)
+            except (ImportError, OSError, RuntimeError) as error:
+                Console().print(f"[yellow]File events unavailable ({error}); polling instead.[/]")
+                changes = poll_changes(folder)
+        for _ in changes:
+            recheck(folder, path)
+    except KeyboardInterrupt:
+        pass
+    return 0
