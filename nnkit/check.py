@@ -69,7 +69,8 @@ def run_checks(selector: str | None, path: Path | None) -> tuple[list[catalog.Ex
     chosen = catalog.select(selector)
     checks = kitpaths.exercises_dir()
     folder = Path(path).resolve() if path else checks
-    files = [str(checks / f"test_{stem}.py") for stem in dict.fromkeys(e.file for e in chosen)]
+    files = [str(checks / f"test_{stem}.py") for stem in dict.fromkeys(e.file for e in chosen)
+             if (checks / f"test_{stem}.py").is_file()]
     collector = Collector({e.id for e in chosen})
     args = [*files, "-p", "no:terminal", "-p", "no:cacheprovider",
             "--nnkit-path", str(folder), "--nnkit-data", str(kitpaths.data_dir(folder))]
