@@ -149,6 +149,10 @@ class Executor:
         method = target.get("method", "__call__")
         return obj if method == "__call__" else getattr(obj, method)
 
+    def provide(self, stem: str, namespace: dict) -> None:
+        """Use an existing namespace (a notebook kernel's globals) as exercise file `stem`."""
+        self.modules[stem] = _Namespace(namespace)
+
     def load(self, stem: str):
         """Import one exercise file of the submission (once), mapping failures to messages."""
         if stem in self.modules:
@@ -253,6 +257,13 @@ class Executor:
             "traceback": "".join(lines)[:4000],
             "not_started": isinstance(error, NotImplementedError),
         }
+
+
+class _Namespace:
+    """Attribute access over a dict of globals, so a notebook looks like a module."""
+
+    def __init__(self, names: dict):
+        self.__dict__.update(names)
 
 
 class _StudentError(Exception):

@@ -15,6 +15,9 @@ from nnkit import kitpaths
 from nnkit.harness.failures import CheckFailure
 from nnkit.student import Student, local_student
 
+# Where a caller that already holds a Student (a notebook kernel, the grader) puts it.
+PROVIDED_STUDENT = pytest.StashKey[Student]()
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("nnkit")
@@ -29,7 +32,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture(scope="session")
 def student(request: pytest.FixtureRequest) -> Student:
-    """The submission under test, running in this process (the grader swaps in a worker)."""
+    """The submission under test: one provided by the caller, else the files in this process."""
+    if PROVIDED_STUDENT in request.config.stash:
+        return request.config.stash[PROVIDED_STUDENT]
     option = request.config.getoption("--nnkit-path")
     folder = Path(option).resolve() if option else _checks_folder(request)
     data = request.config.getoption("--nnkit-data")

@@ -7,7 +7,8 @@ Public checks and hidden tests both use these, so students see one voice.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from dataclasses import dataclass, fields
+from typing import Any, Mapping, Sequence
 
 import torch
 
@@ -21,8 +22,16 @@ STABILITY_TOLERANCE = 1e-4
 Mistakes = Mapping[str, Any]
 
 
+@dataclass
+class Part(Outcome):
+    """One piece of what a call produced (an item of its result, a model's weights after it)."""
+
+    part: str = ""
+
+
 def called(out: Outcome) -> str:
-    return f"Called {show_call(out.target, out.args, out.kwargs)}"
+    text = f"Called {show_call(out.target, out.args, out.kwargs)}"
+    return f"{text}\n  and looked at {out.part}" if isinstance(out, Part) and out.part else text
 
 
 def result(out: Outcome) -> Any:
@@ -91,8 +100,7 @@ def tensor(out: Outcome, expected: torch.Tensor, *, mistakes: Mistakes | None = 
 def number(out: Outcome, expected: float, *, mistakes: Mistakes | None = None) -> float:
     """The result is a number (a float, or anything float() accepts) close to `expected`."""
     got = result(out)
-    if isinstance(got, bool) or not (isinstance(got, (int, float)) or
-                                      (type(got) is torch.Tensor and got.numel() == 1)):
+    if not _is_number(got):
         fail(out, f"a number like {expected:.4f}", f"{_kind(out, got)}: {show(got)}",
              "Return a Python float (for a tensor t, float(t) or t.item() gives one).")
     value = float(got)
@@ -132,11 +140,23 @@ def unchanged(out: Outcome) -> None:
     """The call left its tensor inputs as they were."""
     result(out)
     for position, (before, after) in enumerate(zip(out.args, out.args_after or [])):
-        if type(before) is torch.Tensor and type(after) is torch.Tensor and not torch.equal(before, after):
-            fail(out, f"argument {position + 1} left as it was: {show(before)}",
-                 f"it was changed to {show(after)}",
-                 "Your function modified its input in place. Compute a new tensor instead "
-                 "(avoid +=, *=, and methods ending in _ on the inputs).")
+        for item, (was, now) in enumerate(_tensor_pairs(before, after)):
+            if not torch.equal(was, now):
+                where = f"argument {position + 1}" + ("" if type(before) is torch.Tensor else
+                                                      f", tensor {item + 1} of its list")
+                fail(out, f"{where} left as it was: {show(was)}", f"it was changed to {show(now)}",
+                     "Your function modified its input in place. Compute a new tensor instead "
+                     "(avoid +=, *=, and methods ending in _ on the inputs).")
+
+
+def _tensor_pairs(before: Any, after: Any) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """The tensors of an argument before and after a call: itself, or those of its list."""
+    if type(before) is torch.Tensor and type(after) is torch.Tensor:
+        return [(before, after)]
+    if type(before) in (list, tuple) and type(after) in (list, tuple) and len(before) == len(after):
+        return [(a, b) for a, b in zip(before, after)
+                if type(a) is torch.Tensor and type(b) is torch.Tensor]
+    return []
 
 
 def gradients(out: Outcome, expected: list[torch.Tensor], names: list[str]) -> None:
@@ -146,7 +166,18 @@ def gradients(out: Outcome, expected: list[torch.Tensor], names: list[str]) -> N
         fail(out, "a result that autograd can differentiate", f"{show(out.value)} with no gradient",
              "Build the result from the inputs with torch operations (no .item(), .tolist(), "
              ".detach() or new torch.tensor(...) in between) so gradients can flow back.")
-    for name, got, want in zip(names, out.grads, expected):
+    _each_gradient(out, names, out.grads, expected)
+
+
+def parameter_gradients(out: Outcome, got: Mapping[str, Any], expected: Mapping[str, torch.Tensor]) -> None:
+    """After backpropagating through a call, each named parameter holds the expected gradient."""
+    result(out)
+    names = list(expected)
+    _each_gradient(out, names, [got.get(name) for name in names], [expected[n] for n in names])
+
+
+def _each_gradient(out: Outcome, names: list[str], grads: list, expected: list) -> None:
+    for name, got, want in zip(names, grads, expected):
         if got is None:
             fail(out, f"a gradient for {name}", "no gradient reached it",
                  f"The result does not depend on {name} through torch operations.")
@@ -170,6 +201,109 @@ def layers(out: Outcome, description: dict, expected: list[dict]) -> None:
              f"{got[first] if first < len(got) else 'nothing'}.")
 
 
+def layer(out: Outcome, description: dict, expected: dict) -> None:
+    """A single layer described by the student side is the expected standard layer."""
+    if not description.get("standard") or _layer_text(description) != _layer_text(expected):
+        fail(out, f"torch.nn.{_layer_text(expected)}", _layer_text(description),
+             f"Create it with torch.nn.{expected.get('type')}(...) itself, not a layer of your own.")
+
+
+def module(out: Outcome, what: str = "a torch.nn.Module") -> Handle:
+    """The result is a torch.nn.Module (which stays on the student side); its handle."""
+    got = result(out)
+    if not isinstance(got, Handle) or not got.is_module:
+        fail(out, what, f"{_kind(out, got)}: {show(got)}",
+             "Return the module object itself; a class of your own must subclass torch.nn.Module "
+             "and call super().__init__() first in __init__.")
+    return got
+
+
+def parameters(out: Outcome, description: dict, expected: Mapping[str, tuple]) -> None:
+    """A module described by the student side has these trainable parameters (others may exist)."""
+    got = {p["name"]: tuple(p["shape"]) for p in description.get("parameters", [])}
+    trainable = {p["name"] for p in description.get("parameters", []) if p.get("requires_grad")}
+    want = ", ".join(f"{name} of shape {shape}" for name, shape in expected.items())
+    have = ", ".join(f"{name} of shape {shape}" for name, shape in got.items()) or "no parameters"
+    for name, shape in expected.items():
+        if got.get(name) != tuple(shape):
+            fail(out, f"parameters {want}", have,
+                 f"Register {name} as a parameter: self.{name} = torch.nn.Parameter(a tensor of "
+                 f"shape {tuple(shape)}), so that model.parameters() finds it.")
+        if name not in trainable:
+            fail(out, f"{name} trainable (requires_grad=True)", f"{name} does not require grad",
+                 "Leave requires_grad at its default: training must be able to change it.")
+
+
+def part(out: Outcome, value: Any, label: str) -> Part:
+    """`value`, something the call produced, as an outcome of its own; failures name `label`."""
+    result(out)
+    shared = {f.name: getattr(out, f.name) for f in fields(Outcome)}
+    return Part(**{**shared, "value": value, "type_name": ""}, part=label)
+
+
+def parts(out: Outcome, labels: Sequence[str]) -> list[Part]:
+    """The result is a tuple (or list) of len(labels) items; one outcome per item, to check each."""
+    got = result(out)
+    if type(got) not in (tuple, list) or len(got) != len(labels):
+        fail(out, f"a tuple of {len(labels)} items: ({', '.join(labels)})",
+             f"{_kind(out, got)}: {show(got)}",
+             f"Return the {len(labels)} items together, in this order: {', '.join(labels)}.")
+    return [part(out, item, f"item {i + 1} of the result ({label})")
+            for i, (item, label) in enumerate(zip(got, labels))]
+
+
+def numbers(out: Outcome, expected: Sequence[float], *, mistakes: Mistakes | None = None) -> list[float]:
+    """The result is a list of numbers (floats, or what float() accepts) close to `expected`."""
+    got = result(out)
+    if type(got) not in (list, tuple) or not all(_is_number(item) for item in got):
+        fail(out, f"a list of {len(expected)} numbers: {_numbers_text(expected)}",
+             f"{_kind(out, got)}: {show(got)}", "Return a list of Python floats (float(t) for a tensor t).")
+    values = [float(item) for item in got]
+    as_tensor = torch.tensor(values, dtype=torch.float32)
+    wanted = torch.tensor([float(v) for v in expected], dtype=torch.float32)
+    if len(values) != len(expected) or not _close(as_tensor, wanted, {}):
+        hint = diagnose(as_tensor, {why: torch.tensor([float(v) for v in wrong], dtype=torch.float32)
+                                    for why, wrong in (mistakes or {}).items()}, {})
+        count = "" if len(values) == len(expected) else f"{len(expected)} numbers, "
+        fail(out, f"{count}{_numbers_text(expected)}", f"{len(values)} numbers, {_numbers_text(values)}"
+             if count else _numbers_text(values), hint)
+    return values
+
+
+def shaped(out: Outcome, shape: Sequence[int], dtype: torch.dtype = torch.float32,
+           what: str = "a tensor") -> torch.Tensor:
+    """The result is a plain torch.Tensor of this shape and dtype (its values are not checked)."""
+    got = result(out)
+    want = f"{what}: a torch.Tensor of shape {tuple(shape)}, {_dtype_name(dtype)}"
+    if type(got) is not torch.Tensor:
+        fail(out, want, f"{_kind(out, got)}: {show(got)}", "Return a plain torch.Tensor.")
+    if got.dtype != dtype or tuple(got.shape) != tuple(shape):
+        fail(out, want, show(got), f"Convert with .to(torch.{_dtype_name(dtype)})" if got.dtype != dtype
+             else "Check the shapes in your code.")
+    return got
+
+
+def at_least(out: Outcome, value: float, minimum: float, what: str, advice: str = "") -> None:
+    """A measured `value` (an accuracy, say) reaches `minimum`."""
+    result(out)
+    if value < minimum:
+        fail(out, f"{what} of at least {minimum:g}", f"{value:.2f}", advice)
+
+
+def _is_number(value: Any) -> bool:
+    return not isinstance(value, bool) and (isinstance(value, (int, float)) or
+                                            (type(value) is torch.Tensor and value.numel() == 1))
+
+
+def _numbers_text(values: Sequence[float], most: int = 8) -> str:
+    shown = ", ".join(f"{float(v):.4f}" for v in list(values)[:most])
+    return f"[{shown}{', …' if len(values) > most else ''}]"
+
+
+def _dtype_name(dtype: torch.dtype) -> str:
+    return str(dtype).removeprefix("torch.")
+
+
 def _layer_text(layer: dict) -> str:
     kind = layer.get("type")
     if kind == "Linear":
@@ -186,7 +320,7 @@ def _kind(out: Outcome, got: Any) -> str:
 
 
 def _dtype(t: torch.Tensor) -> str:
-    return str(t.dtype).removeprefix("torch.")
+    return _dtype_name(t.dtype)
 
 
 def _shape_advice(got: torch.Tensor, expected: torch.Tensor) -> str:

@@ -1,0 +1,136 @@
+"""One worker: the forked child of a zygote that runs one submission's code.
+
+It receives the submission's files as bytes, writes them read-only into a fresh folder, puts on
+its rlimits, drops to the slot's unprivileged uid, and only then lets `Executor` import student
+code. From there it answers plain-data requests until the grader closes the socket. Every answer
+echoes the request's id, so a stray frame that student code writes on the socket cannot pass
+for the answer to a later request.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import random
+import re
+import resource
+import socket
+import stat
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+import torch
+
+from nnkit import codec
+from nnkit.executor import Executor
+from nnkit.grade import channel, sandbox
+
+STAGE_SECONDS = 30.0
+FILE_NAME = re.compile(r"^[0-9A-Za-z_]{1,64}\.(py|pt)$")
+PR_SET_PDEATHSIG = 1
+_manual_seed = torch.manual_seed
+_seed_random = random.seed
+
+
+def run(sock: socket.socket, spec: dict, scratch: str) -> NoReturn:
+    """The worker's whole life; it never returns into the zygote's code."""
+    code = 0
+    try:
+        os.setsid()
+        _keep_only(sock.fileno())
+        request, buffers = channel.recv(sock, STAGE_SECONDS)
+        folder, data, home = _stage(request, buffers, Path(scratch) / f"nnkit-{os.getpid()}",
+                                    spec.get("uid"))
+        sandbox.apply_rlimits(spec["rlimits"])
+        _drop_privileges(spec.get("uid"))
+        os.chdir(home)
+        os.environ.update(HOME=str(home), TMPDIR=str(home))
+        sys.dont_write_bytecode = True
+        _seed(0)
+        channel.send(sock, {"ok": True, "rid": request.get("rid"), "uid": os.getuid()})
+        serve(sock, Executor(folder, data))
+    except BaseException:  # noqa: BLE001 - whatever happens, never fall back into the zygote
+        code = 70
+    os._exit(code)
+
+
+def serve(sock: socket.socket, executor: Executor) -> None:
+    """Answer requests until the grader hangs up."""
+    while True:
+        try:
+            request, buffers = channel.recv(sock)
+        except channel.ChannelError:
+            return
+        if request.get("op") == "seed":
+            _seed(int(request.get("seed", 0)))
+            answer, out = {"ok": True}, []
+        else:
+            try:
+                answer, out = executor.handle(request, buffers)
+            except KeyboardInterrupt as error:  # raised by student code, not by a user here
+                answer = {"ok": False, "output": "", "error": {
+                    "type": "KeyboardInterrupt", "mro": ["KeyboardInterrupt", "BaseException"],
+                    "message": str(error), "traceback": "", "not_started": False}}
+                out = []
+        answer["rid"] = request.get("rid")
+        try:
+            channel.send(sock, answer, out)
+        except codec.CodecError as error:
+            channel.send(sock, {"ok": False, "rid": request.get("rid"), "output": "", "error": {
+                "type": "ValueError", "mro": ["ValueError", "Exception", "BaseException"],
+                "message": f"the result is too large to send back: {error}", "traceback": "",
+                "not_started": False}})
+
+
+def _keep_only(fd: int) -> None:
+    """Close every inherited descriptor but our socket; stdio goes to /dev/null."""
+    top = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    top = top if top != resource.RLIM_INFINITY else 65536
+    os.closerange(3, fd)
+    os.closerange(fd + 1, top)
+    null = os.open(os.devnull, os.O_RDWR)
+    for target in (0, 1, 2):
+        os.dup2(null, target)
+    if null > 2:
+        os.close(null)
+
+
+def _stage(request: dict, buffers: list[bytes], base: Path, uid: int | None) -> tuple[Path, Path, Path]:
+    """Write the submission and the data read-only (owned by root), and a private home."""
+    folder, data, home = base / "submission", base / "data", base / "home"
+    for path, files in ((folder, request.get("files", {})), (data, request.get("data", {}))):
+        path.mkdir(parents=True, mode=0o755)
+        for name, index in files.items():
+            if not FILE_NAME.match(name):
+                raise ValueError(f"refusing file name {name!r}")
+            target = path / name
+            target.write_bytes(buffers[int(index)])
+            target.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+        path.chmod(0o555)
+    base.chmod(0o755)
+    home.mkdir(mode=0o700)
+    if uid is not None:
+        os.chown(home, uid, uid)
+    return folder, data, home
+
+
+def _drop_privileges(uid: int | None) -> None:
+    """Become the slot's unprivileged user for good (no groups, no way back to root)."""
+    if uid is not None:
+        os.setgroups([])
+        os.setresgid(uid, uid, uid)
+        os.setresuid(uid, uid, uid)
+        try:
+            os.setuid(0)
+        except PermissionError:
+            pass
+        else:
+            raise RuntimeError("could not drop root privileges")
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, 9, 0, 0, 0)  # cleared by the uid change, so set it after
+
+
+def _seed(seed: int) -> None:
+    _manual_seed(seed)
+    _seed_random(seed)
