@@ -72,7 +72,7 @@ def run_checks(selector: str | None, path: Path | None) -> tuple[list[catalog.Ex
     files = [str(checks / f"test_{stem}.py") for stem in dict.fromkeys(e.file for e in chosen)
              if (checks / f"test_{stem}.py").is_file()]
     collector = Collector({e.id for e in chosen})
-    args = [*files, "-p", "no:terminal", "-p", "no:cacheprovider",
+    args = [*files, "-p", "no:terminal", "-p", "no:cacheprovider", "-p", "no:unraisableexception",
             "--nnkit-path", str(folder), "--nnkit-data", str(kitpaths.data_dir(folder))]
     code = pytest.main(args, plugins=[collector])
     if code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):

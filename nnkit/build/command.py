@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Callable
 
 from nnkit import catalog, kitpaths
+from nnkit.build.notebooks import make_config, make_notebook
 from nnkit.build.stubs import MarkerError, make_stub, solution_ids
 
 Target = tuple[Path, Callable[[], str]]
@@ -19,6 +20,9 @@ def targets(root: Path) -> list[Target]:
         source = root / "solutions" / f"{stem}.py"
         made.append((root / "exercises" / f"{stem}.py",
                      lambda source=source, stem=stem: make_stub(source.read_text(), stem)))
+        made.append((root / "source" / stem / f"{stem}.ipynb",
+                     lambda source=source, stem=stem: make_notebook(source.read_text(), stem)))
+    made.append((root / "source" / "nbgrader_config.py", make_config))
     return made
 
 

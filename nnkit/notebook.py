@@ -1,0 +1,135 @@
+"""`check(exercise_id)`: run an exercise's checks from inside a Jupyter notebook.
+
+The notebook's globals play the exercise file (`Executor.provide`); the public checks (or, on
+the instructor's machine, the hidden tests of `autograder/`) run through pytest with that
+Student provided, exactly as `nnkit check` runs them. The verdict goes to stdout; a failure
+raises AssertionError with the learner's message, so nbgrader scores the cell 0. Nothing is
+written to stderr: nbgrader would count any stderr in a test cell as a failure.
+
+As with nbgrader itself, the checks run in the student's own kernel: this is a tutor, not a
+trust boundary (`nnkit grade` grades collected notebooks in isolated workers).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from nnkit import catalog, kitpaths
+from nnkit.check import Collector
+from nnkit.notebook_files import code_from_cells
+from nnkit.pytest_plugin import PROVIDED_STUDENT
+from nnkit.student import Student, local_student
+
+PUBLIC, HIDDEN = "exercises", "autograder"
+
+
+class ProvideStudent:
+    """A pytest plugin that makes every check use `student`, and keeps collection errors."""
+
+    def __init__(self, student: Student):
+        self.student = student
+        self.problems: list[str] = []
+
+    def pytest_configure(self, config: pytest.Config) -> None:
+        config.stash[PROVIDED_STUDENT] = self.student
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.problems.append(str(report.longrepr)[-2000:])
+
+
+def checks_file(stem: str, hidden: bool = False) -> Path | None:
+    """The checks of exercise file `stem`: the kit's, else the nearest folder above the cwd."""
+    name = f"{HIDDEN if hidden else PUBLIC}/test_{stem}.py"
+    for base in (kitpaths.PACKAGE.parent, Path.cwd(), *Path.cwd().parents):
+        if (base / name).is_file():
+            return (base / name).resolve()
+    return None
+
+
+def run(exercise_id: str, namespace: dict, hidden: bool = False,
+        source: str | None = None) -> Collector:
+    """Run the checks of one exercise id against `namespace`, quietly; return the results.
+
+    `source` (the notebook's code) is written where checks that read the file look for it.
+    """
+    exercise = catalog.by_id(exercise_id)
+    tests = checks_file(exercise.file, hidden)
+    if tests is None:
+        where = ("the kit's autograder/ folder (it exists only on the instructor's machine)"
+                 if hidden else "an exercises/ folder here or above")
+        raise FileNotFoundError(f"cannot find the checks of {exercise.file}: looked for {where}")
+    data = kitpaths.data_dir(tests.parent)
+    collector = Collector({exercise_id})
+    noise = io.StringIO()
+    with tempfile.TemporaryDirectory(prefix="nnkit-notebook-") as folder:
+        if source is not None:
+            (Path(folder) / f"{exercise.file}.py").write_text(source)
+        student = local_student(Path(folder), data, provided={exercise.file: namespace})
+        args = [str(tests), "-p", "no:terminal", "-p", "no:cacheprovider", "-p", "no:unraisableexception",
+                "-p", "nnkit.pytest_plugin", "--import-mode=importlib", "-W", "ignore",
+                "--nnkit-path", folder, "--nnkit-data", str(data)]
+        provider = ProvideStudent(student)
+        with contextlib.redirect_stdout(noise), contextlib.redirect_stderr(noise):
+            code = pytest.main(args, plugins=[collector, provider])
+    if provider.problems or code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
+        raise RuntimeError(f"pytest could not run {tests} (exit status {int(code)}):\n"
+                           + "\n".join(provider.problems) + noise.getvalue()[-2000:])
+    return collector
+
+
+def kernel_source() -> str | None:
+    """The code this IPython kernel has run so far, as one file; None outside IPython."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    shell = get_ipython()
+    if shell is None:
+        return None
+    return code_from_cells(shell.history_manager.input_hist_raw[1:])
+
+
+def check(exercise_id: str, hidden: bool = False, namespace: dict | None = None,
+          source: str | None = None) -> None:
+    """Check exercise `exercise_id` (e.g. "05_losses.mse") against this notebook's code.
+
+    `namespace` defaults to the caller's globals. The hidden tests also read the code (forbidden
+    calls): `source` defaults there to the cells the kernel has run. Prints a one-line verdict;
+    raises AssertionError with the reason when a check fails.
+    """
+    __tracebackhide__ = True  # pytest and IPython leave this frame out where they can
+    try:
+        exercise = catalog.by_id(exercise_id)
+    except KeyError:
+        raise ValueError(f"{exercise_id!r} is not an exercise id of the kit (e.g. \"05_losses.mse\")"
+                         ) from None
+    if namespace is None:
+        namespace = sys._getframe(1).f_globals
+    if exercise.name not in namespace:
+        print(f"✗ {exercise_id}: `{exercise.name}` is not defined")
+        raise AssertionError(f"`{exercise.name}` is not defined yet: run the cell that defines it "
+                             "(above this one) first.")
+    if source is None and hidden:
+        source = kernel_source()
+    results = run(exercise_id, namespace, hidden, source).results
+    kind = "hidden tests" if hidden else "checks"
+    failed = [r for r in results if not r.passed]
+    if not results:
+        raise AssertionError(f"no {kind} ran for {exercise_id}")
+    if not failed:
+        print(f"✓ {exercise_id}: all {len(results)} {kind} pass")
+        return
+    first = failed[0]
+    if first.kind == "not_started":
+        print(f"✗ {exercise_id} is not started yet")
+        raise AssertionError(f"{exercise_id} is not started yet: in its cell above, replace "
+                             "`raise NotImplementedError()` with your code and run that cell.")
+    print(f"✗ {exercise_id} fails {len(failed)} of {len(results)} {kind}")
+    raise AssertionError(first.message.rstrip() or f"{first.nodeid} failed")

@@ -1,0 +1,158 @@
+"""`nnkit release`: what students get, and proof that no solution or hidden test is in it."""
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("nbgrader", reason="the notebook extra is not installed (pip install -e "
+                    "'.[notebooks]'): the release notebooks are made by nbgrader's preprocessors")
+
+from nnkit import catalog, release
+from nnkit.build.stubs import BEGIN, END
+
+ROOT = Path(__file__).resolve().parents[1]
+DISTINCTIVE = 25  # characters: shorter stripped lines (`return x`, `)`) say nothing
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory) -> Path:
+    folder, _ = release.build(tmp_path_factory.mktemp("release") / "nnkit-exercises")
+    return folder
+
+
+def bundle_texts(folder: Path) -> dict[Path, str]:
+    texts = {}
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        try:
+            texts[path] = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            continue  # data.pt, target.pt, the pictures
+    return texts
+
+
+def solution_region_lines() -> dict[str, str]:
+    lines: dict[str, str] = {}
+    for path in sorted((ROOT / "solutions").glob("*.py")):
+        inside = False
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            if line.strip() in (BEGIN, END):
+                inside = line.strip() == BEGIN
+            elif inside:
+                lines.setdefault(line.strip(), f"solutions/{path.name}:{number}")
+    return lines
+
+
+def hidden_test_lines() -> dict[str, str]:
+    """Lines of the hidden tests and any data beside them (not the conftest, which wires the
+    public plugin and necessarily shares its imports and fixture signatures)."""
+    lines: dict[str, str] = {}
+    for path in sorted((ROOT / "autograder").rglob("*")):
+        if not path.is_file() or "__pycache__" in path.parts or path.name in ("conftest.py", "__init__.py"):
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            continue
+        for number, line in enumerate(text.splitlines(), 1):
+            lines.setdefault(line.strip(), f"{path.relative_to(ROOT)}:{number}")
+    return lines
+
+
+def public_text() -> str:
+    """The stubs and public checks: public by definition (the article's matrices, say)."""
+    return "\n".join(path.read_text() for path in sorted((ROOT / "exercises").glob("*.py")))
+
+
+def secret_lines() -> dict[str, str]:
+    found = {**solution_region_lines(), **hidden_test_lines()}
+    public = public_text()
+    return {line: where for line, where in found.items()
+            if len(line) >= DISTINCTIVE and line not in public
+            and not line.startswith(("import ", "from ", "#"))}
+
+
+def test_the_search_looks_for_real_solution_and_hidden_test_lines():
+    secrets = secret_lines()
+    assert "return ((y_hat - y) ** 2).mean()" in secrets
+    assert sum(where.startswith("solutions/") for where in secrets.values()) >= 50
+    assert any(where.startswith("autograder/") for where in secrets.values())
+
+
+def test_no_solution_line_or_hidden_test_line_is_anywhere_in_the_bundle(bundle):
+    texts = bundle_texts(bundle)
+    leaks = [f"{where} `{line}` in {path.relative_to(bundle)}"
+             for line, where in secret_lines().items() for path, text in texts.items() if line in text]
+    assert leaks == []
+
+
+def test_the_bundle_holds_no_solutions_hidden_tests_or_nbgrader_source(bundle):
+    names = {p.relative_to(bundle).as_posix() for p in bundle.rglob("*") if p.is_file()}
+    assert not [n for n in names if n.split("/")[0] in ("solutions", "autograder", "source", "tests")]
+    assert [n for n in names if n.endswith("conftest.py")] == ["exercises/conftest.py"]
+    conftest = (ROOT / "autograder" / "conftest.py")
+    if conftest.is_file():
+        assert all(conftest.read_text() not in text for text in bundle_texts(bundle).values())
+    for path, text in bundle_texts(bundle).items():
+        if path.relative_to(bundle).parts[0] in ("exercises", "notebooks", "data"):
+            assert BEGIN not in text and "BEGIN HIDDEN TESTS" not in text and "hidden=True" not in text
+
+
+def test_the_bundle_has_stubs_checks_data_notebooks_commands_and_a_students_readme(bundle):
+    for stem in catalog.files():
+        stub = (ROOT / "exercises" / f"{stem}.py").read_text()
+        assert (bundle / "exercises" / f"{stem}.py").read_text() == stub
+        assert (bundle / "exercises" / f"test_{stem}.py").is_file()
+        assert (bundle / "notebooks" / f"{stem}.ipynb").is_file()
+    for name in ("data.pt", "target.pt", "iris.csv", "schemas/schema_a.png"):
+        assert (bundle / "data" / name).is_file()
+    assert (bundle / "nnkit" / "cli.py").is_file() and (bundle / "nnkit" / "info.toml").is_file()
+    readme = (bundle / "README.md").read_text()
+    assert all(command in readme for command in ("nnkit check", "nnkit watch", "nnkit hint", "pip install"))
+
+
+def test_release_notebooks_have_stubs_where_the_solutions_were(bundle):
+    import nbformat
+
+    for stem in catalog.files():
+        notebook = nbformat.read(bundle / "notebooks" / f"{stem}.ipynb", as_version=4)
+        solutions = [c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("solution")]
+        assert len(solutions) == sum(e.file == stem for e in catalog.exercises())
+        assert all("raise NotImplementedError()" in c.source for c in solutions)
+
+
+def test_the_zip_holds_the_same_files_as_the_folder_under_its_name(bundle):
+    with zipfile.ZipFile(bundle.with_name(bundle.name + ".zip")) as archive:
+        zipped = {info.filename: archive.read(info) for info in archive.infolist()}
+    folder = {f"{bundle.name}/{p.relative_to(bundle).as_posix()}": p.read_bytes()
+              for p in bundle.rglob("*") if p.is_file()}
+    assert zipped == folder
+
+
+def test_the_same_kit_gives_the_same_zip(bundle, tmp_path):
+    _, again = release.build(tmp_path / "nnkit-exercises")
+    assert again.read_bytes() == bundle.with_name(bundle.name + ".zip").read_bytes()
+
+
+def test_release_refuses_to_overwrite_a_folder_that_is_not_empty(tmp_path):
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "notes.txt").write_text("mine")
+    with pytest.raises(FileExistsError):
+        release.build(tmp_path / "out")
+    assert (tmp_path / "out" / "notes.txt").read_text() == "mine"
+
+
+def test_pip_builds_the_bundle_into_a_package_with_the_nnkit_command(bundle, tmp_path):
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+                            "-q", "-w", str(tmp_path), str(bundle)], check=False, capture_output=True,
+                           text=True)
+    assert built.returncode == 0, built.stderr[-2000:]
+    [wheel] = tmp_path.glob("nnkit-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+        entry_points = next(archive.read(n).decode() for n in names if n.endswith("entry_points.txt"))
+    assert "nnkit/cli.py" in names and "nnkit/info.toml" in names and "nnkit/notebook.py" in names
+    assert "nnkit = nnkit.cli:main" in entry_points
+    assert not [n for n in names if n.startswith(("exercises/", "autograder/", "solutions/"))]
