@@ -7,10 +7,12 @@ the first failing check.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+import torch
 from rich.console import Console
 from rich.markup import escape
 
@@ -74,6 +76,8 @@ def run_checks(selector: str | None, path: Path | None) -> tuple[list[catalog.Ex
     collector = Collector({e.id for e in chosen})
     args = [*files, "-p", "no:terminal", "-p", "no:cacheprovider", "-p", "no:unraisableexception",
             "--nnkit-path", str(folder), "--nnkit-data", str(kitpaths.data_dir(folder))]
+    os.environ.setdefault("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")  # only the kit's plugin is needed
+    torch.set_num_threads(1)
     code = pytest.main(args, plugins=[collector])
     if code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
         raise RuntimeError(f"pytest could not run the checks in {checks} (exit status {int(code)})")

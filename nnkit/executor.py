@@ -81,7 +81,7 @@ class Executor:
             value = self._decode(request["spec"], buffers)
             return {"ok": True, "value": self._encode(value, out)}
         if op == "describe":
-            return {"ok": True, "value": describe(self._object(request["handle"]))}
+            return {"ok": True, "value": self._encode(describe(self._object(request["handle"])), out)}
         if op == "state":
             return {"ok": True, "value": self._encode(self._state(request), out)}
         if op == "load_state":

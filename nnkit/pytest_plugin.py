@@ -47,11 +47,14 @@ def _checks_folder(request: pytest.FixtureRequest) -> Path:
     return kitpaths.exercises_dir()
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
-    outcome = yield
-    report = outcome.get_result()
-    if call.excinfo is not None and isinstance(call.excinfo.value, CheckFailure):
-        failure = call.excinfo.value
-        report.longrepr = failure.message
-        report.user_properties.append(("nnkit_kind", failure.kind))
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> pytest.TestReport | None:
+    """Report a CheckFailure as its message alone; pytest then skips building a traceback."""
+    if call.excinfo is None or not isinstance(call.excinfo.value, CheckFailure):
+        return None
+    failure = call.excinfo.value
+    return pytest.TestReport(
+        item.nodeid, item.location, {k: 1 for k in item.keywords}, "failed", failure.message,
+        call.when, [(f"Captured {key} {call.when}", content) for _, key, content in item._report_sections],
+        call.duration, call.start, call.stop,
+        user_properties=[*item.user_properties, ("nnkit_kind", failure.kind)])

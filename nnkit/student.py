@@ -115,11 +115,18 @@ class StudentSideError(Exception):
         self.info = info
 
 
-def local_student(folder: Path, data_dir: Path | None = None) -> Student:
-    """A Student whose code runs in this process; requests still cross the wire format."""
+def local_student(folder: Path, data_dir: Path | None = None,
+                  provided: dict[str, dict] | None = None) -> Student:
+    """A Student whose code runs in this process; requests still cross the wire format.
+
+    `provided` maps exercise file stems to namespaces (a notebook's globals) used instead of
+    the files in `folder`.
+    """
     from nnkit.executor import Executor
 
     executor = Executor(Path(folder).resolve(), data_dir)
+    for stem, namespace in (provided or {}).items():
+        executor.provide(stem, namespace)
 
     def transport(request: dict, buffers: list[bytes]) -> tuple[dict, list[bytes]]:
         header, values = codec.unpack(codec.pack(request, buffers))

@@ -7,8 +7,9 @@ Public checks and hidden tests both use these, so students see one voice.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import torch
 
@@ -241,6 +242,17 @@ def part(out: Outcome, value: Any, label: str) -> Part:
     return Part(**{**shared, "value": value, "type_name": ""}, part=label)
 
 
+def state(out: Outcome, got: Mapping[str, Any], expected: Mapping[str, torch.Tensor], *,
+          mistakes: Mapping[str, Mapping[str, torch.Tensor]] | None = None) -> None:
+    """After the call, every tensor of a model's state (`student.state(handle)`) is as expected.
+
+    `mistakes` maps an explanation to the whole state that mistake would leave.
+    """
+    for name, want in expected.items():
+        tensor(part(out, got.get(name), f"the model's {name} after the call"), want,
+               mistakes={why: wrong[name] for why, wrong in (mistakes or {}).items()})
+
+
 def parts(out: Outcome, labels: Sequence[str]) -> list[Part]:
     """The result is a tuple (or list) of len(labels) items; one outcome per item, to check each."""
     got = result(out)
@@ -264,9 +276,22 @@ def numbers(out: Outcome, expected: Sequence[float], *, mistakes: Mistakes | Non
     if len(values) != len(expected) or not _close(as_tensor, wanted, {}):
         hint = diagnose(as_tensor, {why: torch.tensor([float(v) for v in wrong], dtype=torch.float32)
                                     for why, wrong in (mistakes or {}).items()}, {})
-        count = "" if len(values) == len(expected) else f"{len(expected)} numbers, "
-        fail(out, f"{count}{_numbers_text(expected)}", f"{len(values)} numbers, {_numbers_text(values)}"
-             if count else _numbers_text(values), hint)
+        if len(values) == len(expected):
+            fail(out, _numbers_text(expected), _numbers_text(values), hint)
+        fail(out, f"{_count(len(expected))}: {_numbers_text(expected)}",
+             f"{_count(len(values))}: {_numbers_text(values)}", hint)
+    return values
+
+
+def falling(out: Outcome, count: int, advice: str = "") -> list[float]:
+    """The result is a list of `count` numbers (losses, say) whose last is below its first."""
+    got = result(out)
+    if type(got) not in (list, tuple) or len(got) != count or not all(_is_number(item) for item in got):
+        fail(out, f"a list of {_count(count)}", f"{_kind(out, got)}: {show(got)}",
+             "Return a list of Python floats, one for each step.")
+    values = [float(item) for item in got]
+    if count and not values[-1] < values[0]:
+        fail(out, f"{_count(count)} that fall: the last below the first", _numbers_text(values), advice)
     return values
 
 
@@ -283,16 +308,23 @@ def shaped(out: Outcome, shape: Sequence[int], dtype: torch.dtype = torch.float3
     return got
 
 
-def at_least(out: Outcome, value: float, minimum: float, what: str, advice: str = "") -> None:
-    """A measured `value` (an accuracy, say) reaches `minimum`."""
-    result(out)
-    if value < minimum:
-        fail(out, f"{what} of at least {minimum:g}", f"{value:.2f}", advice)
+def at_least(out: Outcome, minimum: float, what: str, advice: str = "") -> float:
+    """The result is a number (an accuracy, say) of at least `minimum`."""
+    got = result(out)
+    if not _is_number(got):
+        fail(out, f"{what}: a number", f"{_kind(out, got)}: {show(got)}", "Return a Python float.")
+    if float(got) < minimum:
+        fail(out, f"{what} of at least {minimum:g}", f"{float(got):.2f}", advice)
+    return float(got)
 
 
 def _is_number(value: Any) -> bool:
     return not isinstance(value, bool) and (isinstance(value, (int, float)) or
                                             (type(value) is torch.Tensor and value.numel() == 1))
+
+
+def _count(n: int) -> str:
+    return f"{n} number{'' if n == 1 else 's'}"
 
 
 def _numbers_text(values: Sequence[float], most: int = 8) -> str:
@@ -332,9 +364,9 @@ def _shape_advice(got: torch.Tensor, expected: torch.Tensor) -> str:
 
 
 def _mismatch(got: torch.Tensor, expected: torch.Tensor) -> str:
+    if got.is_floating_point() and not torch.isfinite(got).all() and torch.isfinite(expected).all():
+        return " (it holds inf or nan: is the formula numerically stable?)"
     if got.numel() <= 1:
         return ""
-    if not torch.isfinite(got).all():
-        return " (it holds inf or nan: is the formula numerically stable?)"
     wrong = ~torch.isclose(got.double(), expected.double(), rtol=1.3e-6, atol=1e-5)
     return f" ({int(wrong.sum())} of {got.numel()} entries differ)"

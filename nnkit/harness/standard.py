@@ -7,7 +7,8 @@ code.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import torch
 from torch import nn
@@ -37,10 +38,15 @@ def sequential(layers: Sequence[dict], seed: int = 0) -> nn.Sequential:
         return nn.Sequential(*[kinds[layer["type"]](layer) for layer in layers])
 
 
+def state(model: nn.Module) -> dict[str, torch.Tensor]:
+    """The model's weights as a plain dict of tensors, ready to send to the student side."""
+    return {name: value.detach().clone() for name, value in model.state_dict().items()}
+
+
 def twins(student: Any, layers: Sequence[dict], seed: int = 0) -> tuple[nn.Sequential, Handle]:
     """The same model twice, with the same weights: torch's here, and one on the student side."""
     model = sequential(layers, seed)
-    return model, student.build("module", layers=list(layers), state=model.state_dict())
+    return model, student.build("module", layers=list(layers), state=state(model))
 
 
 def gradients(fn: Callable[..., torch.Tensor], *inputs: torch.Tensor, wrt: Sequence[int] = (0,),

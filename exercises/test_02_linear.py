@@ -1,0 +1,136 @@
+"""Public checks for 02_linear: nn.Linear, its formula, a layer of your own, and collapsing chains.
+
+Run them with `nnkit check 02` (or `pytest exercises/test_02_linear.py`). Each check calls your
+code through `student.call(...)` and compares the answer with torch's own `nn.Linear` and `@`.
+"""
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from nnkit.harness import expect, standard
+
+MAKE_LINEAR, LINEAR_FORWARD, MY_LINEAR, COLLAPSE = (
+    "02_linear.make_linear", "02_linear.linear_forward", "02_linear.MyLinear", "02_linear.collapse")
+
+# The article's inputs and the weight its Linear(2, 3) printed (stored as (out, in) = (3, 2)).
+X = torch.tensor([[0.4, 0.5], [0.9, 0.2], [0.2, 0.0], [0.1, 0.0]])
+WEIGHT = torch.tensor([[0.7022, 0.3718], [-0.1696, 0.6970], [0.4542, -0.0430]])
+BIAS = torch.tensor([0.1, -0.2, 0.3])
+
+# A square layer (3 -> 3), where forgetting the transpose still gives a result of the right shape.
+SQUARE_X = torch.linspace(-1.0, 1.0, 6).reshape(2, 3)
+SQUARE_WEIGHT = torch.tensor([[0.5, -1.0, 2.0], [0.0, 1.5, -0.5], [1.0, 0.2, 0.3]])
+SQUARE_BIAS = torch.tensor([1.0, 2.0, 3.0])
+
+# The article's chain Linear(3, 10) -> Linear(10, 20) -> Linear(20, 1), in its (in, out) convention.
+CHAIN = [torch.linspace(-1.0, 1.0, 30).reshape(3, 10), torch.linspace(0.5, -0.5, 200).reshape(10, 20),
+         torch.linspace(-0.3, 0.9, 20).reshape(20, 1)]
+
+
+def my_linear(student, in_features, out_features):
+    """A MyLinear made by the student's class, checked to have weight and bias Parameters."""
+    out = student.call(MY_LINEAR, in_features, out_features)
+    layer = expect.module(out, "a MyLinear module")
+    expect.parameters(out, student.describe(layer),
+                      {"weight": (out_features, in_features), "bias": (out_features,)})
+    return layer
+
+
+@pytest.mark.exercise(MAKE_LINEAR)
+def test_make_linear_returns_torchs_linear_layer(student):
+    out = student.call(MAKE_LINEAR, 2, 3)
+    expect.layer(out, student.describe(expect.module(out)), standard.linear(2, 3))
+
+
+@pytest.mark.exercise(MAKE_LINEAR)
+def test_make_linear_stores_its_weight_as_out_by_in(student):
+    out = student.call(MAKE_LINEAR, 4, 16)
+    expect.parameters(out, student.describe(expect.module(out)), {"weight": (16, 4), "bias": (16,)})
+
+
+@pytest.mark.exercise(MAKE_LINEAR)
+def test_make_linear_maps_the_articles_X_to_three_features(student):
+    layer = expect.module(student.call(MAKE_LINEAR, 2, 3))
+    expect.shaped(student.call(layer, X), (4, 3), what="4 rows of 3 features")
+
+
+@pytest.mark.exercise(LINEAR_FORWARD)
+def test_linear_forward_of_the_docstring_example_is_11_5(student):
+    expect.tensor(student.call(LINEAR_FORWARD, torch.tensor([[3.0, 4.0]]), torch.tensor([[1.0, 2.0]]),
+                               torch.tensor([0.5])),
+                  torch.tensor([[11.5]]), mistakes={"the bias is missing": torch.tensor([[11.0]])})
+
+
+@pytest.mark.exercise(LINEAR_FORWARD)
+def test_linear_forward_equals_torchs_linear_on_the_articles_X(student):
+    expect.tensor(student.call(LINEAR_FORWARD, X, WEIGHT, BIAS), F.linear(X, WEIGHT, BIAS),
+                  mistakes={"the bias is missing: add it to every row": X @ WEIGHT.T})
+
+
+@pytest.mark.exercise(LINEAR_FORWARD)
+def test_linear_forward_uses_the_transposed_weight(student):
+    expect.tensor(student.call(LINEAR_FORWARD, SQUARE_X, SQUARE_WEIGHT, SQUARE_BIAS),
+                  F.linear(SQUARE_X, SQUARE_WEIGHT, SQUARE_BIAS),
+                  mistakes={"X @ weight + bias: the stored weight is (out, in), use weight.T":
+                            SQUARE_X @ SQUARE_WEIGHT + SQUARE_BIAS,
+                            "the bias is missing": SQUARE_X @ SQUARE_WEIGHT.T})
+
+
+@pytest.mark.exercise(LINEAR_FORWARD)
+def test_linear_forward_does_not_modify_its_inputs(student):
+    expect.unchanged(student.call(LINEAR_FORWARD, X, WEIGHT, BIAS))
+
+
+@pytest.mark.exercise(MY_LINEAR)
+def test_my_linear_has_weight_and_bias_parameters(student):
+    my_linear(student, 2, 3)
+    my_linear(student, 4, 16)
+
+
+@pytest.mark.exercise(MY_LINEAR)
+def test_my_linear_with_linears_weights_gives_linears_output(student):
+    layer = my_linear(student, 2, 3)
+    student.load_state(layer, {"weight": WEIGHT, "bias": BIAS})
+    expect.tensor(student.call(layer, X), F.linear(X, WEIGHT, BIAS),
+                  mistakes={"the bias is missing": X @ WEIGHT.T})
+
+
+@pytest.mark.exercise(MY_LINEAR)
+def test_my_linear_lets_gradients_reach_weight_and_bias(student):
+    layer = my_linear(student, 3, 3)
+    student.load_state(layer, {"weight": SQUARE_WEIGHT, "bias": SQUARE_BIAS})
+    seed = torch.tensor([[1.0, -2.0, 0.5], [0.3, 0.0, -1.0]])
+    out = student.call(layer, SQUARE_X, grad_wrt=(0,), grad_seed=seed)
+    expect.gradients(out, [seed @ SQUARE_WEIGHT], ["X"])
+    expect.parameter_gradients(out, student.state(layer, grads=True),
+                               {"weight": seed.T @ SQUARE_X, "bias": seed.sum(dim=0)})
+
+
+@pytest.mark.exercise(COLLAPSE)
+def test_collapse_of_the_articles_chain_is_one_3_by_1_matrix(student):
+    W1, W2, W3 = CHAIN
+    expect.tensor(student.call(COLLAPSE, CHAIN), W1 @ W2 @ W3)
+
+
+@pytest.mark.exercise(COLLAPSE)
+def test_collapse_multiplies_in_the_order_of_the_chain(student):
+    first, second = SQUARE_WEIGHT, SQUARE_WEIGHT.T + 1.0
+    expect.tensor(student.call(COLLAPSE, [first, second]), first @ second,
+                  mistakes={"the order is reversed: the first layer's matrix comes first": second @ first})
+
+
+@pytest.mark.exercise(COLLAPSE)
+def test_collapse_of_one_matrix_is_that_matrix(student):
+    expect.tensor(student.call(COLLAPSE, CHAIN[:1]), CHAIN[0])
+
+
+@pytest.mark.exercise(COLLAPSE)
+def test_collapse_raises_value_error_when_the_chain_does_not_fit(student):
+    expect.raises(student.call(COLLAPSE, [CHAIN[0], CHAIN[2]]), "ValueError",
+                  "a (3, 10) matrix cannot be followed by a (20, 1) one")
+
+
+@pytest.mark.exercise(COLLAPSE)
+def test_collapse_does_not_modify_its_inputs(student):
+    expect.unchanged(student.call(COLLAPSE, CHAIN))

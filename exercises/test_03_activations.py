@@ -1,0 +1,118 @@
+"""Public checks for 03_activations: relu, sigmoid and softmax against torch's own.
+
+Run them with `nnkit check 03` (or `pytest exercises/test_03_activations.py`). Each check calls
+your function through `student.call(...)` and compares the answer (and its gradient) with
+torch.relu, torch.sigmoid and torch.softmax on the same input.
+"""
+
+import pytest
+import torch
+
+from nnkit.harness import expect, standard
+
+RELU, SIGMOID, SOFTMAX = "03_activations.relu", "03_activations.sigmoid", "03_activations.softmax"
+
+# The article's examples: a 3x3 matrix for ReLU and Softmax, a column for Sigmoid.
+X = torch.tensor([[0.4, -0.5, 0.9], [0.3, 0.2, -0.1], [0.1, 0.7, -0.2]])
+X_RELU = torch.tensor([[0.4, 0.0, 0.9], [0.3, 0.2, 0.0], [0.1, 0.7, 0.0]])
+COLUMN = torch.tensor([[6.7], [-3.2], [1.1]])  # the article prints sigmoid: 0.9988, 0.0392, 0.7503
+
+# A 3-D input with no pattern (and no zeros) and a weighting for its gradient.
+CUBE = torch.linspace(-3.0, 2.5, 24).reshape(2, 3, 4)
+CUBE_SEED = torch.linspace(1.0, -1.3, 24).reshape(2, 3, 4)
+
+# The stability cases: exp(1000) overflows float32.
+HUGE = torch.tensor([-1000.0, 1000.0])
+HUGE_ROWS = torch.tensor([[1000.0, 0.0], [-1000.0, -1000.0]])
+
+
+def check_gradient(student, exercise, torch_fn):
+    """Backpropagating through the student's function on CUBE gives torch_fn's gradient."""
+    expect.gradients(student.call(exercise, CUBE, grad_wrt=(0,), grad_seed=CUBE_SEED),
+                     standard.gradients(torch_fn, CUBE, seed=CUBE_SEED), ["X"])
+
+
+@pytest.mark.exercise(RELU)
+def test_relu_of_the_articles_matrix(student):
+    expect.tensor(student.call(RELU, X), X_RELU,
+                  mistakes={"this keeps the negatives and zeroes the positives": X - X_RELU,
+                            "this is the absolute value: negatives become 0, not -x": X.abs()})
+
+
+@pytest.mark.exercise(RELU)
+def test_relu_keeps_the_shape_and_dtype(student):
+    expect.tensor(student.call(RELU, CUBE), torch.relu(CUBE))
+    expect.tensor(student.call(RELU, CUBE.double()), torch.relu(CUBE.double()))
+
+
+@pytest.mark.exercise(RELU)
+def test_relu_is_differentiable(student):
+    check_gradient(student, RELU, torch.relu)
+
+
+@pytest.mark.exercise(RELU)
+def test_relu_does_not_modify_its_input(student):
+    expect.unchanged(student.call(RELU, X))
+
+
+@pytest.mark.exercise(SIGMOID)
+def test_sigmoid_of_the_articles_column(student):
+    expect.tensor(student.call(SIGMOID, COLUMN), torch.sigmoid(COLUMN),
+                  mistakes={"this is sigmoid(-x): the formula is 1 / (1 + exp(-x))": torch.sigmoid(-COLUMN),
+                            "this is exp(-x) / (1 + exp(-x))": 1 - torch.sigmoid(COLUMN)})
+
+
+@pytest.mark.exercise(SIGMOID)
+def test_sigmoid_keeps_the_shape_and_dtype(student):
+    expect.tensor(student.call(SIGMOID, CUBE), torch.sigmoid(CUBE))
+    expect.tensor(student.call(SIGMOID, CUBE.double()), torch.sigmoid(CUBE.double()))
+
+
+@pytest.mark.exercise(SIGMOID)
+def test_sigmoid_is_stable_for_large_inputs(student):
+    expect.tensor(student.call(SIGMOID, HUGE), torch.tensor([0.0, 1.0]))
+
+
+@pytest.mark.exercise(SIGMOID)
+def test_sigmoid_is_differentiable(student):
+    check_gradient(student, SIGMOID, torch.sigmoid)
+
+
+@pytest.mark.exercise(SIGMOID)
+def test_sigmoid_does_not_modify_its_input(student):
+    expect.unchanged(student.call(SIGMOID, COLUMN))
+
+
+@pytest.mark.exercise(SOFTMAX)
+def test_softmax_of_the_articles_matrix_over_its_rows(student):
+    expect.tensor(student.call(SOFTMAX, X), torch.softmax(X, dim=-1),
+                  mistakes={"softmax over dim 0 (columns) instead of the last dim": torch.softmax(X, dim=0),
+                            "the sum runs over the whole matrix, not along dim":
+                            X.exp() / X.exp().sum()})
+
+
+@pytest.mark.exercise(SOFTMAX)
+def test_softmax_uses_the_dim_it_is_given(student):
+    for dim in (0, 1, -1):
+        expect.tensor(student.call(SOFTMAX, CUBE, dim=dim), torch.softmax(CUBE, dim=dim),
+                      mistakes={"softmax over the last dim, whatever dim says": torch.softmax(CUBE, dim=-1)})
+
+
+@pytest.mark.exercise(SOFTMAX)
+def test_softmax_keeps_the_dtype(student):
+    expect.tensor(student.call(SOFTMAX, X.double()), torch.softmax(X.double(), dim=-1))
+
+
+@pytest.mark.exercise(SOFTMAX)
+def test_softmax_is_stable_for_large_logits(student):
+    expect.tensor(student.call(SOFTMAX, HUGE_ROWS), torch.tensor([[1.0, 0.0], [0.5, 0.5]]))
+
+
+@pytest.mark.exercise(SOFTMAX)
+def test_softmax_is_differentiable(student):
+    check_gradient(student, SOFTMAX, lambda t: torch.softmax(t, dim=-1))
+
+
+@pytest.mark.exercise(SOFTMAX)
+def test_softmax_does_not_modify_its_input(student):
+    expect.unchanged(student.call(SOFTMAX, X))

@@ -1,0 +1,192 @@
+"""Public checks for 07_gradient_descent: steps by hand, then autograd and SGD on a real model.
+
+Run them with `nnkit check 07` (or `pytest exercises/test_07_gradient_descent.py`). The steps are
+compared with their formulas; `gradients` and `sgd_step` run on a model with known weights next
+to torch's own model with the same weights, its `backward()` and `torch.optim.SGD`.
+"""
+
+import pytest
+import torch
+from torch import nn
+
+from nnkit.codec import Spec
+from nnkit.harness import expect, standard
+from nnkit.harness.standard import RELU, linear
+
+SIGN_STEP, GRADIENT_STEP, DESCEND, GRADIENTS, SGD_STEP = (
+    "07_gradient_descent.sign_step", "07_gradient_descent.gradient_step", "07_gradient_descent.descend",
+    "07_gradient_descent.gradients", "07_gradient_descent.sgd_step")
+
+# Weights and their derivatives, for the steps on tensors.
+W = torch.tensor([1.0, -0.5, 2.0, 0.25])
+GRAD = torch.tensor([2.5, -0.1, -3.0, 0.4])
+
+# The loss (w - 3)^2 = 9 - 6w + w^2 of one weight: the student side gets its derivative 2(w - 3).
+DF = Spec("polynomial_derivative", {"coeffs": [9.0, -6.0, 1.0]})
+
+# The article's small model (4 features -> 3 -> 3 classes) and a batch of 5 flowers.
+LAYERS = [linear(4, 3), RELU, linear(3, 3)]
+NAMES = ["0.weight", "0.bias", "2.weight", "2.bias"]
+X = torch.tensor([[7.4, 2.8, 6.1, 1.9], [6.7, 3.1, 5.6, 2.4], [6.0, 3.4, 4.5, 1.6],
+                  [5.1, 3.5, 1.4, 0.2], [5.9, 3.0, 4.2, 1.5]])
+Y = torch.tensor([2, 2, 1, 0, 1])
+LR = 0.1
+CROSS_ENTROPY = Spec("loss", {"name": "CrossEntropyLoss"})
+
+
+def descent(w0, alpha, steps):
+    """Gradient descent on (w - 3)^2, by its derivative 2(w - 3): [w0, w1, ..., w_steps]."""
+    path = [w0]
+    for _ in range(steps):
+        path.append(path[-1] - alpha * 2 * (path[-1] - 3))
+    return path
+
+
+def torch_gradients(model):
+    """The gradients torch's backward() leaves in the model for its cross-entropy on X, Y."""
+    model.zero_grad()
+    nn.CrossEntropyLoss()(model(X), Y).backward()
+    return [p.grad.clone() for p in model.parameters()]
+
+
+def with_gradients(student):
+    """torch's model and the student side's twin, both holding the gradients of the loss on X, Y.
+
+    The student side backpropagates the loss's gradient with respect to the model's output, so
+    its parameters receive exactly the loss's gradients without calling any student code.
+    """
+    model, twin = standard.twins(student, LAYERS)
+    output_gradient = standard.gradients(lambda out: nn.CrossEntropyLoss()(out, Y), model(X).detach())[0]
+    torch_gradients(model)
+    student.call(twin, X, grad_wrt=(0,), grad_seed=output_gradient)
+    return model, twin
+
+
+@pytest.mark.exercise(SIGN_STEP)
+def test_sign_step_moves_against_the_sign_of_the_derivative(student):
+    expect.number(student.call(SIGN_STEP, 1.0, 2.5, 0.3), 0.7,
+                  mistakes={"this is a step up the slope: subtract alpha * sign(grad)": 1.3,
+                            "this uses the derivative itself; the first version uses only its sign": 0.25})
+    expect.number(student.call(SIGN_STEP, 1.0, -2.5, 0.3), 1.3)
+
+
+@pytest.mark.exercise(SIGN_STEP)
+def test_sign_step_works_on_tensors(student):
+    expect.tensor(student.call(SIGN_STEP, W, GRAD, 0.5), W - 0.5 * GRAD.sign(),
+                  mistakes={"this uses the derivative itself; the first version uses only its sign":
+                            W - 0.5 * GRAD})
+
+
+@pytest.mark.exercise(SIGN_STEP)
+def test_sign_step_does_not_move_where_the_derivative_is_zero(student):
+    expect.number(student.call(SIGN_STEP, 1.0, 0.0, 0.3), 1.0)
+
+
+@pytest.mark.exercise(SIGN_STEP)
+def test_sign_step_does_not_modify_its_inputs(student):
+    expect.unchanged(student.call(SIGN_STEP, W, GRAD, 0.5))
+
+
+@pytest.mark.exercise(GRADIENT_STEP)
+def test_gradient_step_moves_against_the_derivative(student):
+    expect.number(student.call(GRADIENT_STEP, 0.0, -6.0, 0.1), 0.6,
+                  mistakes={"this is a step up the slope: subtract alpha * grad": -0.6,
+                            "this uses only the sign of the derivative": 0.1})
+
+
+@pytest.mark.exercise(GRADIENT_STEP)
+def test_gradient_step_works_on_tensors(student):
+    expect.tensor(student.call(GRADIENT_STEP, W, GRAD, 0.1), W - 0.1 * GRAD,
+                  mistakes={"this uses only the sign of the derivative": W - 0.1 * GRAD.sign()})
+
+
+@pytest.mark.exercise(GRADIENT_STEP)
+def test_gradient_step_does_not_modify_its_inputs(student):
+    expect.unchanged(student.call(GRADIENT_STEP, W, GRAD, 0.1))
+
+
+@pytest.mark.exercise(DESCEND)
+def test_descend_lists_every_point_from_w0(student):
+    expect.numbers(student.call(DESCEND, DF, 0.0, 0.1, 2), [0.0, 0.6, 1.08],
+                   mistakes={"w0 is missing: the list starts with the starting point": [0.6, 1.08]})
+
+
+@pytest.mark.exercise(DESCEND)
+def test_descend_reaches_the_minimum_of_a_parabola(student):
+    expect.numbers(student.call(DESCEND, DF, 10.0, 0.1, 60), descent(10.0, 0.1, 60))
+
+
+@pytest.mark.exercise(DESCEND)
+def test_descend_with_no_steps_is_just_w0(student):
+    expect.numbers(student.call(DESCEND, DF, -4.0, 0.1, 0), [-4.0])
+
+
+@pytest.mark.exercise(GRADIENTS)
+def test_gradients_equal_torchs_backward(student):
+    model, twin = standard.twins(student, LAYERS)
+    got = expect.parts(student.call(GRADIENTS, twin, X, Y, CROSS_ENTROPY), NAMES)
+    for part, want in zip(got, torch_gradients(model)):
+        expect.tensor(part, want)
+
+
+@pytest.mark.exercise(GRADIENTS)
+def test_gradients_twice_gives_the_same_answer(student):
+    model, twin = standard.twins(student, LAYERS, seed=1)
+    expect.result(student.call(GRADIENTS, twin, X, Y, CROSS_ENTROPY))
+    got = expect.parts(student.call(GRADIENTS, twin, X, Y, CROSS_ENTROPY), NAMES)
+    for part, want in zip(got, torch_gradients(model)):
+        expect.tensor(part, want, mistakes={"this is twice the gradient: clear the old gradients "
+                                            "(model.zero_grad()) before backward()": 2 * want})
+
+
+@pytest.mark.exercise(GRADIENTS)
+def test_gradients_work_with_any_loss(student):
+    layers = [linear(4, 2)]
+    model, twin = standard.twins(student, layers, seed=2)
+    truth = torch.linspace(-1.0, 1.0, 10).reshape(5, 2)
+    nn.MSELoss()(model(X), truth).backward()
+    got = expect.parts(student.call(GRADIENTS, twin, X, truth, Spec("loss", {"name": "MSELoss"})),
+                       ["0.weight", "0.bias"])
+    for part, param in zip(got, model.parameters()):
+        expect.tensor(part, param.grad)
+
+
+@pytest.mark.exercise(GRADIENTS)
+def test_gradients_leave_the_weights_as_they_were(student):
+    model, twin = standard.twins(student, LAYERS)
+    out = student.call(GRADIENTS, twin, X, Y, CROSS_ENTROPY)
+    expect.unchanged(out)
+    expect.state(out, student.state(twin), standard.state(model))
+
+
+@pytest.mark.exercise(SGD_STEP)
+def test_sgd_step_equals_torchs_sgd(student):
+    model, twin = with_gradients(student)
+    before = standard.state(model)
+    torch.optim.SGD(model.parameters(), lr=LR).step()
+    along = {name: 2 * value - standard.state(model)[name] for name, value in before.items()}
+    out = student.call(SGD_STEP, twin, LR)
+    expect.state(out, student.state(twin), standard.state(model), mistakes={
+        "the parameters did not change: update them in place (p -= lr * p.grad) "
+        "under torch.no_grad(); p = p - lr * p.grad only renames": before,
+        "this is a step along the gradient: subtract lr * p.grad": along})
+
+
+@pytest.mark.exercise(SGD_STEP)
+def test_sgd_step_makes_the_loss_fall(student):
+    model, twin = with_gradients(student)
+    loss_before = nn.CrossEntropyLoss()(model(X), Y).item()
+    out = student.call(SGD_STEP, twin, LR)
+    expect.result(out)
+    model.load_state_dict(student.state(twin))
+    loss_after = nn.CrossEntropyLoss()(model(X), Y).item()
+    if not loss_after < loss_before:
+        expect.fail(out, f"a loss below {loss_before:.4f} after the step", f"{loss_after:.4f}",
+                    "Each parameter should move against its gradient: p <- p - lr * p.grad.")
+
+
+@pytest.mark.exercise(SGD_STEP)
+def test_sgd_step_skips_parameters_without_a_gradient(student):
+    model, twin = standard.twins(student, LAYERS)
+    out = student.call(SGD_STEP, twin, LR)
+    expect.state(out, student.state(twin), standard.state(model))

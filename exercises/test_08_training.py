@@ -1,0 +1,216 @@
+"""Public checks for 08_training: loading and splitting iris, the training loop, accuracy, fit_iris.
+
+Run them with `nnkit check 08` (or `pytest exercises/test_08_training.py`). `train` runs next to
+torch's own loop from the same weights; `accuracy` is measured on the article's recipe trained by
+your `train`; `fit_iris` is trained once (seed 0) and scored on the 50 rows it never saw.
+"""
+
+from pathlib import Path
+
+import pytest
+import torch
+from torch import nn
+
+from nnkit import kitpaths
+from nnkit.codec import Spec
+from nnkit.harness import expect, standard
+from nnkit.harness.standard import RELU, linear
+
+LOAD_IRIS, SPLIT, TRAIN, ACCURACY, FIT_IRIS = (
+    "08_training.load_iris", "08_training.split", "08_training.train", "08_training.accuracy",
+    "08_training.fit_iris")
+
+# What load_iris returns: (shape, dtype, what it is), and the article's first flowers.
+FLOWERS = (150, 4), torch.float32, "150 flowers with 4 features"
+CLASSES = (150,), torch.int64, "150 classes"
+FIRST_ROWS = torch.tensor([[7.4, 2.8, 6.1, 1.9], [6.7, 3.1, 5.6, 2.4], [6.0, 3.4, 4.5, 1.6]])
+FIRST_CLASSES = torch.tensor([2, 2, 1])
+
+# 150 rows that show where each one went, a value for each, and what split returns.
+ROWS, VALUES = torch.arange(600.0).reshape(150, 4), torch.arange(1000.0, 1150.0)
+SPLIT_PARTS = ["X_train", "X_val", "y_train", "y_val"]
+
+# The article's recipe: 4 features -> 16 -> 3 classes, cross-entropy, SGD with lr 0.01, 500 steps.
+LAYERS = [linear(4, 16), RELU, linear(16, 3)]
+CROSS_ENTROPY = Spec("loss", {"name": "CrossEntropyLoss"})
+LR, STEPS = 0.01, 500
+
+# From the weights drawn with seed 0, torch's own loop reaches 98% (49 of 50 validation flowers),
+# and so do correct train and accuracy functions. Over 100 random starts the recipe's median is
+# 96%, its 10th percentile 92% and its minimum 64%: hence fixed weights, and 90% to spare rounding.
+RECIPE_MINIMUM = 90.0
+# fit_iris is the student's own recipe, trained from seed 0; the reference reaches about 95%.
+FIT_MINIMUM = 85.0
+
+
+@pytest.fixture(scope="module")
+def iris(request):
+    """The kit's iris rows, loaded here: (X_train, X_val, y_train, y_val), split 100 / 50."""
+    option = request.config.getoption("--nnkit-data", default=None)
+    folder = Path(option) if option else kitpaths.data_dir(kitpaths.exercises_dir())
+    X = torch.load(folder / "data.pt", weights_only=True)
+    y = torch.load(folder / "target.pt", weights_only=True)
+    return X[:100], X[100:], y[:100], y[100:]
+
+
+@pytest.fixture(scope="module")
+def fitted(student, iris):
+    """fit_iris, called once on the training rows with torch seeded with 0."""
+    X_train, _, y_train, _ = iris
+    return student.call(FIT_IRIS, X_train, y_train, seed=0)
+
+
+def optimizer_for(twin):
+    """torch.optim.SGD over the parameters of a model that lives on the student side."""
+    return Spec("optimizer", {"name": "SGD", "model": twin, "lr": LR})
+
+
+def torch_training(model, X, y, steps, clear=True):
+    """torch's own loop: the loss of each step, the model trained in place."""
+    optimizer, losses = torch.optim.SGD(model.parameters(), lr=LR), []
+    for _ in range(steps):
+        loss = nn.CrossEntropyLoss()(model(X), y)
+        loss.backward()
+        optimizer.step()
+        if clear:
+            optimizer.zero_grad()
+        losses.append(loss.item())
+    return losses
+
+
+@pytest.mark.exercise(LOAD_IRIS)
+def test_load_iris_returns_150_flowers_with_4_features_and_a_class(student):
+    X, y = expect.parts(student.call(LOAD_IRIS, Spec("data_dir", {})), ["X", "y"])
+    expect.shaped(X, *FLOWERS)
+    expect.shaped(y, *CLASSES)
+
+
+@pytest.mark.exercise(LOAD_IRIS)
+def test_load_iris_starts_with_the_articles_first_flowers(student):
+    X, y = expect.parts(student.call(LOAD_IRIS, Spec("data_dir", {})), ["X", "y"])
+    expect.tensor(expect.part(X, expect.shaped(X, *FLOWERS)[:3], "X[:3]"), FIRST_ROWS)
+    expect.tensor(expect.part(y, expect.shaped(y, *CLASSES)[:3], "y[:3]"), FIRST_CLASSES)
+
+
+@pytest.mark.exercise(LOAD_IRIS)
+def test_load_iris_accepts_the_folder_as_a_string(student, iris):
+    X, y = expect.parts(student.call(LOAD_IRIS, Spec("data_dir", {"as_str": True})), ["X", "y"])
+    X_train, X_val, y_train, y_val = iris
+    expect.tensor(X, torch.cat([X_train, X_val]))
+    expect.tensor(y, torch.cat([y_train, y_val]))
+
+
+@pytest.mark.exercise(SPLIT)
+def test_split_keeps_the_first_100_rows_for_training(student):
+    got = expect.parts(student.call(SPLIT, ROWS, VALUES), SPLIT_PARTS)
+    in_order = [ROWS[:100], ROWS[100:], VALUES[:100], VALUES[100:]]
+    x_then_y = [ROWS[:100], VALUES[:100], ROWS[100:], VALUES[100:]]
+    for part, want, wrong in zip(got, in_order, x_then_y):
+        expect.tensor(part, want, mistakes={"the order is X_train, X_val, y_train, y_val": wrong})
+
+
+@pytest.mark.exercise(SPLIT)
+def test_split_uses_n_train(student):
+    got = expect.parts(student.call(SPLIT, ROWS, VALUES, n_train=120), SPLIT_PARTS)
+    for part, want, wrong in zip(got, [ROWS[:120], ROWS[120:], VALUES[:120], VALUES[120:]],
+                                 [ROWS[:100], ROWS[100:], VALUES[:100], VALUES[100:]]):
+        expect.tensor(part, want, mistakes={"this is the first 100 rows, whatever n_train says": wrong})
+
+
+@pytest.mark.exercise(SPLIT)
+def test_split_does_not_modify_its_inputs(student):
+    expect.unchanged(student.call(SPLIT, ROWS, VALUES))
+
+
+@pytest.mark.exercise(TRAIN)
+def test_train_returns_the_loss_of_every_step_like_torchs_loop(student, iris):
+    X_train, _, y_train, _ = iris
+    model, twin = standard.twins(student, LAYERS, seed=3)
+    summed = torch_training(standard.sequential(LAYERS, seed=3), X_train, y_train, 5, clear=False)
+    expect.numbers(student.call(TRAIN, twin, X_train, y_train, CROSS_ENTROPY, optimizer_for(twin), 5),
+                   torch_training(model, X_train, y_train, 5),
+                   mistakes={"the gradients are never cleared, so each step adds to the last: call "
+                             "optimizer.zero_grad() every step": summed})
+
+
+@pytest.mark.exercise(TRAIN)
+def test_train_makes_the_loss_fall_on_iris(student, iris):
+    X_train, _, y_train, _ = iris
+    _, twin = standard.twins(student, LAYERS, seed=0)
+    expect.falling(student.call(TRAIN, twin, X_train, y_train, CROSS_ENTROPY, optimizer_for(twin), 50), 50,
+                   "Each step: loss_fn(model(X), y), backward(), optimizer.step(), and clear the gradients.")
+
+
+@pytest.mark.exercise(TRAIN)
+def test_train_updates_the_model_like_torchs_loop(student, iris):
+    X_train, _, y_train, _ = iris
+    model, twin = standard.twins(student, LAYERS, seed=4)
+    torch_training(model, X_train, y_train, 20)
+    out = student.call(TRAIN, twin, X_train, y_train, CROSS_ENTROPY, optimizer_for(twin), 20)
+    expect.state(out, student.state(twin), standard.state(model))
+
+
+@pytest.mark.exercise(TRAIN)
+def test_train_with_no_steps_returns_no_losses(student, iris):
+    X_train, _, y_train, _ = iris
+    _, twin = standard.twins(student, LAYERS)
+    expect.numbers(student.call(TRAIN, twin, X_train, y_train, CROSS_ENTROPY, optimizer_for(twin), 0), [])
+
+
+@pytest.mark.exercise(ACCURACY)
+def test_accuracy_is_the_percent_of_rows_classified_right(student, iris):
+    _, X_val, _, y_val = iris
+    model, twin = standard.twins(student, LAYERS, seed=5)
+    share = (model(X_val).argmax(dim=1) == y_val).float().mean().item()
+    expect.number(student.call(ACCURACY, twin, X_val, y_val), share * 100,
+                  mistakes={"this is a fraction: multiply by 100 for percent": share})
+
+
+@pytest.mark.exercise(ACCURACY)
+def test_accuracy_leaves_the_model_and_the_rows_as_they_were(student, iris):
+    _, X_val, _, y_val = iris
+    model, twin = standard.twins(student, LAYERS, seed=6)
+    out = student.call(ACCURACY, twin, X_val, y_val)
+    expect.unchanged(out)
+    expect.state(out, student.state(twin), standard.state(model))
+
+
+@pytest.mark.exercise(ACCURACY)
+def test_accuracy_of_the_articles_recipe_trained_by_your_train(student, iris):
+    X_train, X_val, y_train, y_val = iris
+    _, twin = standard.twins(student, LAYERS, seed=0)
+    trained = student.call(TRAIN, twin, X_train, y_train, CROSS_ENTROPY, optimizer_for(twin), STEPS)
+    losses = expect.falling(trained, STEPS)
+    expect.at_least(student.call(ACCURACY, twin, X_val, y_val), RECIPE_MINIMUM,
+                    "an accuracy on the 50 validation flowers",
+                    f"The model was trained by your train() ({STEPS} steps of SGD, lr {LR}, from fixed "
+                    f"weights; its loss went from {losses[0]:.3f} to {losses[-1]:.3f}). "
+                    "torch's own loop reaches 98% from the same weights.")
+
+
+@pytest.mark.exercise(FIT_IRIS)
+def test_fit_iris_returns_a_module(student, fitted):
+    expect.module(fitted, "a trained torch.nn.Module")
+
+
+@pytest.mark.exercise(FIT_IRIS)
+def test_fit_iris_model_maps_raw_flowers_to_3_class_scores(student, fitted, iris):
+    _, X_val, _, _ = iris
+    model = expect.module(fitted, "a trained torch.nn.Module")
+    expect.shaped(student.call(model, X_val, eval_no_grad=True), (50, 3), what="3 class scores per flower")
+
+
+@pytest.mark.exercise(FIT_IRIS)
+def test_fit_iris_classifies_the_validation_flowers(student, fitted, iris):
+    _, X_val, _, y_val = iris
+    out = student.call(expect.module(fitted, "a trained torch.nn.Module"), X_val, eval_no_grad=True)
+    right = (expect.shaped(out, (50, 3)).argmax(dim=1) == y_val).float().mean().item() * 100
+    expect.at_least(expect.part(out, right, "the percent of the 50 flowers it classified right"),
+                    FIT_MINIMUM, "an accuracy on the 50 validation flowers",
+                    "Try standardising the features inside the model, Adam, or more steps; the model "
+                    "is trained once with torch seeded with 0 and gets raw measurements.")
+
+
+@pytest.mark.exercise(FIT_IRIS)
+def test_fit_iris_does_not_modify_the_training_rows(student, fitted):
+    expect.unchanged(fitted)
