@@ -27,6 +27,35 @@ def parser() -> argparse.ArgumentParser:
     build = commands.add_parser("build", help="generate exercises/ from solutions/ (kit developers)")
     build.add_argument("--check", action="store_true", help="fail if a generated file is stale")
 
+    grade = commands.add_parser("grade", help="grade a class of submissions in isolated workers")
+    grade.add_argument("class_dir", type=Path, metavar="CLASS_DIR",
+                       help="one folder or .zip per student, named by the student id")
+    grade.add_argument("--out", type=Path, required=True, help="where grades.csv, results.json and "
+                       "feedback/ go")
+    grade.add_argument("--jobs", type=int, default=None, help="submissions graded in parallel "
+                       "(default: the number of cores)")
+    grade.add_argument("--timeout", type=float, default=10.0, help="seconds a call may take (default 10)")
+    grade.add_argument("--total", type=float, default=300.0, help="seconds a submission may take in "
+                       "all (default 300)")
+    grade.add_argument("--tests", type=Path, default=None, help="folder of hidden tests "
+                       "(default: the kit's autograder/)")
+
+    demo = commands.add_parser("demo", help="grade a small demo class: a perfect student, one with "
+                               "mistakes, one with stubs, one who cheats")
+    demo.add_argument("--out", type=Path, default=Path("nnkit-demo"), help="output folder "
+                      "(default: ./nnkit-demo)")
+    demo.add_argument("--jobs", type=int, default=None, help="submissions graded in parallel")
+
+    release = commands.add_parser("release", help="build the student bundle: OUT/ and OUT.zip")
+    release.add_argument("out", type=Path, metavar="OUT", help="the bundle folder to write")
+    release.add_argument("--force", action="store_true", help="replace OUT if it exists")
+
+    gradescope = commands.add_parser("gradescope", help="build a Gradescope autograder zip")
+    gradescope.add_argument("out", type=Path, metavar="OUT.zip", help="the zip to write")
+    gradescope.add_argument("--visibility", default="visible", help="when students see each "
+                            "exercise's result: visible (default), after_due_date, "
+                            "after_published or hidden")
+
     dev = commands.add_parser("dev", help="kit developer tools")
     dev_commands = dev.add_subparsers(dest="dev_command", required=True, metavar="TOOL")
     dev_commands.add_parser("check", help="every stub fails its checks, every solution passes")
@@ -47,6 +76,19 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "build":
         from nnkit.build import command
         return command.run(check=args.check)
+    if args.command == "grade":
+        from nnkit.grade import command as grade
+        return grade.run(args.class_dir, args.out, jobs=args.jobs, timeout=args.timeout,
+                         total=args.total, tests=args.tests)
+    if args.command == "demo":
+        from nnkit.demo import command as demo
+        return demo.run(args.out, jobs=args.jobs)
+    if args.command == "release":
+        from nnkit import release
+        return release.run(args.out, force=args.force)
+    if args.command == "gradescope":
+        from nnkit import gradescope
+        return gradescope.run(args.out, visibility=args.visibility)
     if args.command == "dev":
         from nnkit import devcheck
         return devcheck.run()

@@ -9,13 +9,20 @@ a `ChannelError`, never a crash of the trusted side.
 from __future__ import annotations
 
 import os
+import select
 import socket
 import struct
 import time
 
-from nnkit import codec
-
 LENGTH = struct.Struct("<Q")
+
+
+def _codec():
+    """`nnkit.codec` imports torch; importing it on first use lets the grader start its
+    sandboxes (which import torch themselves) before it pays for torch."""
+    from nnkit import codec
+
+    return codec
 
 
 class ChannelError(Exception):
@@ -33,43 +40,52 @@ class ChannelTimeout(ChannelError):
 def send(sock: socket.socket, header: dict, buffers: list[bytes] | None = None,
          timeout: float | None = None) -> None:
     """Send one message; `timeout` bounds the time spent blocked on a full socket."""
-    data = codec.pack(header, buffers or [])
+    data = _codec().pack(header, buffers or [])
     sock.settimeout(timeout)
     try:
         sock.sendall(LENGTH.pack(len(data)) + data)
-    except socket.timeout:
+    except TimeoutError:
         raise ChannelTimeout("the other end stopped reading") from None
     except OSError as error:
         raise ChannelClosed(f"the other end went away ({error.strerror or error})") from None
 
 
-def recv(sock: socket.socket, timeout: float | None = None) -> tuple[dict, list[bytes]]:
-    """Receive one message, waiting at most `timeout` seconds for all of it (None: forever)."""
+def recv(sock: socket.socket, timeout: float | None = None,
+         alive: int | None = None) -> tuple[dict, list[bytes]]:
+    """Receive one message, waiting at most `timeout` seconds for all of it (None: forever).
+
+    `alive` is a pidfd of the process that should answer: when it ends before a whole message
+    came, that is `ChannelClosed` at once, even if a child it left behind still holds the socket.
+    """
     deadline = None if timeout is None else time.monotonic() + timeout
-    (size,) = LENGTH.unpack(_read(sock, LENGTH.size, deadline))
+    codec = _codec()
+    (size,) = LENGTH.unpack(_read(sock, LENGTH.size, deadline, alive))
     if size > codec.MAX_MESSAGE_BYTES:
         raise ChannelError(f"a message of {size} bytes is over the cap")
     try:
-        return codec.unpack(_read(sock, size, deadline))
+        return codec.unpack(_read(sock, size, deadline, alive))
     except (codec.CodecError, ValueError, struct.error) as error:
         raise ChannelError(f"malformed message: {error}") from None
 
 
-def _read(sock: socket.socket, size: int, deadline: float | None) -> bytes:
+def _read(sock: socket.socket, size: int, deadline: float | None, alive: int | None = None) -> bytes:
     data = bytearray(size)
     view = memoryview(data)
     got = 0
     while got < size:
-        if deadline is not None:
-            left = deadline - time.monotonic()
-            if left <= 0:
+        left = None if deadline is None else deadline - time.monotonic()
+        if left is not None and left <= 0:
+            raise ChannelTimeout("no answer before the deadline")
+        if alive is not None:
+            readable, _, _ = select.select([sock, alive], [], [], left)
+            if not readable:
                 raise ChannelTimeout("no answer before the deadline")
-            sock.settimeout(left)
-        else:
-            sock.settimeout(None)
+            if sock not in readable:
+                raise ChannelClosed("the process ended")
+        sock.settimeout(left)
         try:
             count = sock.recv_into(view[got:], min(size - got, 1 << 20))
-        except socket.timeout:
+        except TimeoutError:
             raise ChannelTimeout("no answer before the deadline") from None
         except OSError as error:
             raise ChannelClosed(f"the connection failed ({error.strerror or error})") from None
@@ -79,28 +95,28 @@ def _read(sock: socket.socket, size: int, deadline: float | None) -> bytes:
     return bytes(data)
 
 
-def send_fd(sock: socket.socket, fd: int, header: dict, timeout: float | None = None) -> None:
-    """Pass an open file descriptor (a worker's socket) along with a message."""
+def send_fds(sock: socket.socket, fds: list[int], header: dict, timeout: float | None = None) -> None:
+    """Pass open file descriptors (a worker's socket and pidfd) along with a message."""
     sock.settimeout(timeout)
-    socket.send_fds(sock, [b"F"], [fd])
+    socket.send_fds(sock, [bytes([len(fds)])], fds)
     send(sock, header, timeout=timeout)
 
 
-def recv_fd(sock: socket.socket, timeout: float | None = None) -> tuple[int, dict]:
-    """Receive a descriptor passed with `send_fd`, then its message."""
+def recv_fds(sock: socket.socket, timeout: float | None = None) -> tuple[list[int], dict]:
+    """Receive the descriptors passed with `send_fds`, then their message."""
     sock.settimeout(timeout)
     try:
-        marker, fds, _, _ = socket.recv_fds(sock, 1, 1)
-    except socket.timeout:
+        marker, fds, _, _ = socket.recv_fds(sock, 1, 4)
+    except TimeoutError:
         raise ChannelTimeout("no answer before the deadline") from None
     except OSError as error:
         raise ChannelClosed(f"the connection failed ({error.strerror or error})") from None
-    if marker != b"F" or len(fds) != 1:
+    if not fds or marker != bytes([len(fds)]):
         for fd in fds:
             _close_quietly(fd)
-        raise ChannelClosed("expected a file descriptor")
+        raise ChannelClosed("expected file descriptors")
     header, _ = recv(sock, timeout)
-    return fds[0], header
+    return fds, header
 
 
 def _close_quietly(fd: int) -> None:

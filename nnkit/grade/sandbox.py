@@ -1,10 +1,11 @@
 """How student code is confined: worker limits, the bubblewrap command line, and what is in force.
 
-One sandbox per job slot holds a zygote (see `zygote`). Under bubblewrap it sees only the
-interpreter, site-packages and the nnkit package (read-only), a private /tmp, no network and its
-own PID namespace; it runs as real root without a user namespace, so it can start each worker
-under the slot's own unprivileged uid. Without bubblewrap the same zygote runs as a plain
-process: rlimits and the uid change still hold, the filesystem and network are not isolated,
+One bubblewrap sandbox holds the zygote that every job slot shares (see `zygote`). It sees only
+the interpreter, site-packages and the nnkit package (read-only), its own /tmp, no network and
+its own PID namespace; it runs as real root without a user namespace and keeps a few
+capabilities, so it can give each worker private namespaces (see `namespaces`) and the slot's own
+unprivileged uid. Without bubblewrap the same zygote runs as a plain process: rlimits, the uid
+change and (as root) the private namespaces still hold, the filesystem view is the machine's,
 and `protections` says so.
 """
 
@@ -14,6 +15,7 @@ import os
 import resource
 import shutil
 import site
+import stat
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -28,7 +30,10 @@ WORKER_UID_BASE = 65500
 MAX_SLOTS = 32
 SANDBOX_TMP = "/tmp"
 PROBE_SECONDS = 30
-CAPABILITIES = ("CAP_SETUID", "CAP_SETGID", "CAP_KILL", "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER")
+# What the zygote keeps: change uid, signal workers, give a worker its home, wipe what a worker
+# left, and (SYS_ADMIN) give each worker private namespaces. Workers lose all of it at setuid.
+CAPABILITIES = ("CAP_SETUID", "CAP_SETGID", "CAP_KILL", "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER",
+                "CAP_SYS_ADMIN")
 
 
 @dataclass(frozen=True)
@@ -62,35 +67,60 @@ def worker_uid(slot: int) -> int | None:
 
 @dataclass
 class Isolation:
-    """What this machine offers: bubblewrap or not, and whether it actually starts."""
+    """What this machine offers: bubblewrap or not, whether it starts, and whether workers can
+    have private namespaces (their own /tmp, IPC and no network) inside it or without it."""
 
     bwrap: str | None = None
     version: str = ""
     works: bool = False
+    private: bool = False
     problem: str = ""
     root: bool = field(default_factory=lambda: os.geteuid() == 0)
 
 
+PROBE = "import sys; from nnkit.grade import namespaces; sys.exit(0 if namespaces.probe() else 3)"
+
+
 def detect() -> Isolation:
-    """Find bubblewrap and prove it works by starting the interpreter inside the real sandbox."""
+    """Find bubblewrap and prove it works by starting the interpreter inside the real sandbox;
+    there (or on the bare machine without it) try the private namespaces workers would get."""
     found = Isolation(bwrap=shutil.which("bwrap"))
-    if not found.bwrap:
+    if os.environ.get("NNKIT_SANDBOX") == "off":  # to test the fallback, or where bwrap misbehaves
+        found.problem = "bubblewrap turned off by NNKIT_SANDBOX=off"
+    elif found.bwrap:
+        try:
+            found.version = subprocess.run([found.bwrap, "--version"], capture_output=True, text=True,
+                                           timeout=PROBE_SECONDS, check=False).stdout.strip()
+            probe = _probe(bwrap_args(found))
+            found.works = probe.returncode in (0, 3)
+            found.private = probe.returncode == 0
+            if not found.works:
+                found.problem = "bubblewrap is installed but the sandbox does not start: " + \
+                                (probe.stderr.strip().splitlines() or ["no message"])[-1]
+        except (OSError, subprocess.SubprocessError) as error:
+            found.problem = f"bubblewrap failed to start: {error}"
+    else:
         found.problem = "bubblewrap (bwrap) is not installed (Debian package `bubblewrap`)"
-        return found
-    try:
-        found.version = subprocess.run([found.bwrap, "--version"], capture_output=True, text=True,
-                                       timeout=PROBE_SECONDS).stdout.strip()
-        probe = subprocess.run(bwrap_args(found) + python_args() + ["-c", "import nnkit.codec"],
-                               capture_output=True, text=True, timeout=PROBE_SECONDS,
-                               env=environment(), stdin=subprocess.DEVNULL)
-    except (OSError, subprocess.SubprocessError) as error:
-        found.problem = f"bubblewrap failed to start: {error}"
-        return found
-    found.works = probe.returncode == 0
     if not found.works:
-        found.problem = "bubblewrap is installed but the sandbox does not start: " + \
-                        (probe.stderr.strip().splitlines() or ["no message"])[-1]
+        try:
+            found.private = _probe([]).returncode == 0
+        except (OSError, subprocess.SubprocessError):
+            found.private = False
     return found
+
+
+def world_readable(path: Path) -> bool:
+    """Whether any uid may read `path`: every folder above it lets others through."""
+    try:
+        return all(parent.stat().st_mode & stat.S_IXOTH for parent in [path, *path.parents]) \
+            and bool(path.stat().st_mode & stat.S_IROTH)
+    except OSError:
+        return False
+
+
+def _probe(prefix: list[str]) -> subprocess.CompletedProcess:
+    return subprocess.run(prefix + python_args() + ["-c", PROBE], capture_output=True, text=True, check=False,
+                          timeout=PROBE_SECONDS, env=environment(), stdin=subprocess.DEVNULL, cwd="/")
 
 
 def python_args() -> list[str]:
@@ -154,9 +184,9 @@ def bwrap_args(isolation: Isolation) -> list[str]:
     return args + ["--chdir", SANDBOX_TMP]
 
 
-def zygote_command(isolation: Isolation, fd: int, scratch: str) -> list[str]:
-    """The command that starts one slot's zygote, in the sandbox when it works."""
-    program = python_args() + ["-m", "nnkit.grade.zygote", str(fd), scratch]
+def zygote_command(isolation: Isolation, fds: str, scratch: str) -> list[str]:
+    """The command that starts a zygote for the jobs at `fds`, in the sandbox when it works."""
+    program = python_args() + ["-m", "nnkit.grade.zygote", fds, scratch]
     return (bwrap_args(isolation) + program + ["--sandboxed"]) if isolation.works else program
 
 
@@ -165,22 +195,34 @@ def protections(isolation: Isolation, limits: Limits, jobs: int) -> dict:
     off: list[str] = []
     if not isolation.works:
         off += [f"no sandbox: {isolation.problem}",
-                "student code can read every world-readable file (the hidden tests too, if "
-                "their permissions allow), use the network, and see other processes"]
+                ("student code can read every world-readable file (the hidden tests too, if "
+                 "their permissions allow) and see other processes")]
+        hidden = [root for root in readable_roots() if not world_readable(root)]
+        if isolation.root and hidden:
+            off.append(f"the worker uid cannot read {', '.join(map(str, hidden))}: a module that "
+                       "the grader did not load in advance fails to import in student code")
+    if not isolation.private:
+        off.append("no private namespaces for workers (they need root or CAP_SYS_ADMIN): "
+                   + ("they share the sandbox's /tmp, which is wiped between students"
+                      if isolation.works else "they can use the network and share /tmp with "
+                      "the machine (what their uid leaves there is deleted after each student)"))
     if not isolation.root:
         off.append("not running as root: workers share the grader's uid "
                    + ("inside the sandbox (they cannot reach the grader, but RLIMIT_NPROC does "
                       "not stop a fork bomb)" if isolation.works else
                       "and could tamper with the grader process; RLIMIT_NPROC has no effect"))
-    uids = (f"{WORKER_UID_BASE}-{WORKER_UID_BASE + jobs - 1}" if isolation.root
+    last = WORKER_UID_BASE + jobs - 1
+    uids = ((f"{WORKER_UID_BASE}" if jobs == 1 else f"{WORKER_UID_BASE}-{last}") if isolation.root
             else f"{os.getuid()} (the grader's own)")
     return {
         "kit_version": nnkit.__version__,
         "bwrap": isolation.works,
         "bwrap_version": isolation.version,
         "sandbox": ("bubblewrap: own PID, network, IPC and UTS namespaces; read-only interpreter, "
-                    "site-packages and nnkit package; private /tmp; dies with the grader"
+                    "site-packages and nnkit package only; dies with the grader"
                     if isolation.works else "none"),
+        "worker_namespaces": ("private mount (an empty /tmp), IPC and network namespaces per "
+                              "worker" if isolation.private else "none"),
         "worker_uid": uids,
         "rlimits": limits.rlimits(),
         "call_seconds": limits.call_seconds,

@@ -1,8 +1,8 @@
 """One worker: the forked child of a zygote that runs one submission's code.
 
-It receives the submission's files as bytes, writes them read-only into a fresh folder, puts on
-its rlimits, drops to the slot's unprivileged uid, and only then lets `Executor` import student
-code. From there it answers plain-data requests until the grader closes the socket. Every answer
+It enters private namespaces (a fresh /tmp, no network), receives the submission's files as
+bytes, writes them read-only into a fresh folder, puts on its rlimits, drops to the slot's
+unprivileged uid, and only then lets `Executor` import student code. From there it answers plain-data requests until the grader closes the socket. Every answer
 echoes the request's id, so a stray frame that student code writes on the socket cannot pass
 for the answer to a later request.
 """
@@ -24,12 +24,13 @@ import torch
 
 from nnkit import codec
 from nnkit.executor import Executor
-from nnkit.grade import channel, sandbox
+from nnkit.grade import channel, namespaces, sandbox
 
 STAGE_SECONDS = 30.0
 FILE_NAME = re.compile(r"^[0-9A-Za-z_]{1,64}\.(py|pt)$")
 PR_SET_PDEATHSIG = 1
-_manual_seed = torch.manual_seed
+HANDLES_PER_WORKER = 1_000_000
+_manual_seed = torch.default_generator.manual_seed  # torch.manual_seed also formats a stack trace (8 ms)
 _seed_random = random.seed
 
 
@@ -39,9 +40,11 @@ def run(sock: socket.socket, spec: dict, scratch: str) -> NoReturn:
     try:
         os.setsid()
         _keep_only(sock.fileno())
+        if spec.get("private") and not namespaces.enter_private():
+            raise OSError("private namespaces were promised but cannot be made")
+        base = Path("/tmp/nnkit") if spec.get("private") else Path(scratch) / f"nnkit-{os.getpid()}"
         request, buffers = channel.recv(sock, STAGE_SECONDS)
-        folder, data, home = _stage(request, buffers, Path(scratch) / f"nnkit-{os.getpid()}",
-                                    spec.get("uid"))
+        folder, data, home = _stage(request, buffers, base, spec.get("uid"))
         sandbox.apply_rlimits(spec["rlimits"])
         _drop_privileges(spec.get("uid"))
         os.chdir(home)
@@ -49,7 +52,10 @@ def run(sock: socket.socket, spec: dict, scratch: str) -> NoReturn:
         sys.dont_write_bytecode = True
         _seed(0)
         channel.send(sock, {"ok": True, "rid": request.get("rid"), "uid": os.getuid()})
-        serve(sock, Executor(folder, data))
+        executor = Executor(folder, data)
+        # handles of an earlier worker of this submission must never name an object of this one
+        executor.next_id = int(request.get("generation", 0)) * HANDLES_PER_WORKER + 1
+        serve(sock, executor)
     except BaseException:  # noqa: BLE001 - whatever happens, never fall back into the zygote
         code = 70
     os._exit(code)
@@ -62,25 +68,25 @@ def serve(sock: socket.socket, executor: Executor) -> None:
             request, buffers = channel.recv(sock)
         except channel.ChannelError:
             return
-        if request.get("op") == "seed":
-            _seed(int(request.get("seed", 0)))
-            answer, out = {"ok": True}, []
-        else:
-            try:
-                answer, out = executor.handle(request, buffers)
-            except KeyboardInterrupt as error:  # raised by student code, not by a user here
-                answer = {"ok": False, "output": "", "error": {
-                    "type": "KeyboardInterrupt", "mro": ["KeyboardInterrupt", "BaseException"],
-                    "message": str(error), "traceback": "", "not_started": False}}
-                out = []
-        answer["rid"] = request.get("rid")
+        if request.get("seed_first") is not None:  # a new check begins
+            _seed(int(request["seed_first"]))
         try:
-            channel.send(sock, answer, out)
+            reply, out = executor.handle(request, buffers)
+        except KeyboardInterrupt as error:  # raised by student code, not by a user here
+            reply, out = _failed(error, str(error)), []
+        reply["rid"] = request.get("rid")
+        try:
+            channel.send(sock, reply, out)
         except codec.CodecError as error:
-            channel.send(sock, {"ok": False, "rid": request.get("rid"), "output": "", "error": {
-                "type": "ValueError", "mro": ["ValueError", "Exception", "BaseException"],
-                "message": f"the result is too large to send back: {error}", "traceback": "",
-                "not_started": False}})
+            channel.send(sock, {**_failed(ValueError(), f"the result is too large to send back: {error}"),
+                                "rid": request.get("rid")})
+
+
+def _failed(error: BaseException, message: str) -> dict:
+    """An answer saying the student code failed, in the executor's format."""
+    return {"ok": False, "output": "", "error": {
+        "type": type(error).__name__, "mro": [cls.__name__ for cls in type(error).__mro__],
+        "message": message, "traceback": "", "not_started": False}}
 
 
 def _keep_only(fd: int) -> None:

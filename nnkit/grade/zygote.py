@@ -1,33 +1,42 @@
-"""The fork server of one job slot: imports torch once, then forks a worker per submission.
+"""The fork server: imports torch once, then forks a worker per submission for every job slot.
 
-Run as `python -m nnkit.grade.zygote FD SCRATCH [--sandboxed]`, inside bubblewrap when it
-works. FD is a Unix socket to the trusted job process. Requests:
+Run as `python -m nnkit.grade.zygote FDS SCRATCH [--sandboxed]`, inside bubblewrap when it
+works. FDS are comma-separated Unix sockets, one per trusted job process (a slot). Requests:
   spawn {uid, rlimits} → forks a worker (see `worker`) and passes the job one end of a fresh
                          socket pair, so requests then go straight to the worker;
-  reap {}              → ends the worker, kills every process left under its uid (double-forked
-                         and setsid() children included), and wipes its files, /tmp and IPC
-                         objects, so nothing survives into the next student's worker.
-The zygote never sees submission bytes: the job sends those to the worker itself.
+  reap {}              → ends the slot's worker and kills every process left under the slot's uid
+                         (double-forked and setsid() children included).
+Workers get private mount, IPC and network namespaces when `namespaces.probe` allows, so their
+/tmp and IPC objects vanish with them; otherwise the zygote wipes what the uid left in shared
+places. The zygote never sees submission bytes: a job sends those to its worker itself.
 """
 
 from __future__ import annotations
 
 import ctypes
+import io
 import os
+import selectors
 import shutil
 import signal
 import socket
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
-from nnkit.grade import channel
+from nnkit.grade import channel, namespaces
 
 PR_SET_CHILD_SUBREAPER = 36
 IPC_RMID = 0
+# Modules students often import: loaded here, so a worker needs no access to the interpreter's
+# files for them (without a sandbox, the interpreter may sit where the worker uid cannot read).
 PRELOAD = ("math", "random", "statistics", "itertools", "functools", "collections", "typing",
-           "dataclasses", "pathlib", "copy", "json", "re", "time", "numbers", "operator", "warnings")
+           "dataclasses", "pathlib", "copy", "json", "re", "time", "numbers", "operator", "warnings",
+           "encodings.idna", "csv", "string", "textwrap")
 KILL_ROUNDS = 100
+EXIT_GRACE_ROUNDS = 20
+REQUEST_SECONDS = 30.0
 
 
 def prepare() -> None:
@@ -38,10 +47,10 @@ def prepare() -> None:
 
     torch.set_num_threads(1)
     torch.set_num_interop_threads(1)
-    import torch.nn.functional  # noqa: F401
+    import torch.nn.functional
     import torch.optim
 
-    import nnkit.executor  # noqa: F401
+    import nnkit.executor
     import nnkit.grade.worker  # noqa: F401
 
     for name in PRELOAD:
@@ -50,8 +59,22 @@ def prepare() -> None:
     layer = torch.nn.Linear(4, 3)
     loss = torch.nn.functional.cross_entropy(layer(x @ x), torch.tensor([0, 1, 2, 0]))
     loss.backward()
-    torch.optim.Adam(layer.parameters()).step()
+    torch.optim.Adam(layer.parameters()).step()  # the first optimizer imports torch._dynamo (~2 s)
     torch.optim.SGD(layer.parameters(), lr=0.1).step()
+    buffer = io.BytesIO()  # torch.load/save import more modules on first use
+    torch.save({"x": x.detach()}, buffer)
+    buffer.seek(0)
+    torch.load(buffer, weights_only=True)
+    str(x)
+
+
+@dataclass
+class Slot:
+    """One job's connection and its current worker."""
+
+    control: socket.socket
+    worker: int | None = None
+    uid: int | None = None
 
 
 class Zygote:
@@ -60,48 +83,64 @@ class Zygote:
     def __init__(self, scratch: Path, sandboxed: bool):
         self.scratch = scratch
         self.sandboxed = sandboxed
-        self.worker: int | None = None
-        self.uid: int | None = None
+        self.private = namespaces.probe()
+        self.statuses: dict[int, int] = {}  # exit statuses of workers reaped early
         self.libc = ctypes.CDLL(None, use_errno=True)
         self.libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)  # orphans of workers come back here
+        self.slots: list[Slot] = []
 
-    def spawn(self, control: socket.socket, spec: dict) -> None:
+    def spawn(self, slot: Slot, spec: dict) -> None:
         from nnkit.grade import worker
 
-        self.reap()
+        self.reap(slot)
         ours, theirs = socket.socketpair()
         sys.stdout.flush()
         sys.stderr.flush()
         pid = os.fork()
         if pid == 0:
             ours.close()
-            worker.run(theirs, spec, str(self.scratch))
+            worker.run(theirs, {**spec, "private": self.private}, str(self.scratch))
         theirs.close()
-        self.worker, self.uid = pid, spec.get("uid")
-        channel.send_fd(control, ours.fileno(), {"ok": True, "pid": pid})
+        slot.worker, slot.uid = pid, spec.get("uid")
+        fds = [ours.fileno()]
+        try:  # lets the job see the worker end even if a child of it keeps the socket open
+            fds.append(os.pidfd_open(pid))
+        except (AttributeError, OSError):
+            pass
+        channel.send_fds(slot.control, fds, {"ok": True, "pid": pid})
+        for fd in fds[1:]:
+            os.close(fd)
         ours.close()
 
-    def reap(self) -> str:
-        """End the current worker and everything it left behind; say how it ended."""
-        if self.worker is None:
+    def reap(self, slot: Slot) -> str:
+        """End the slot's worker and everything it left behind; say how it ended."""
+        if slot.worker is None:
             return "no worker"
-        ended = self._end_worker(self.worker)
-        if self.uid is not None and self.uid not in (0, os.getuid()):
-            self._kill_uid(self.uid)
-        self._reap_orphans()
-        self._wipe()
-        self.worker = None
+        ended = self._end_worker(slot.worker)
+        if slot.uid is not None and slot.uid not in (0, os.getuid()):
+            self._kill_uid(slot.uid)
+        self._collect()
+        if not self.private:
+            self._wipe(slot.worker, slot.uid)
+        slot.worker = None
         return ended
 
     def _end_worker(self, pid: int) -> str:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done == 0:
-            try:
-                os.killpg(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            _, status = os.waitpid(pid, 0)
-            return "stopped by the grader"
+        status = self.statuses.pop(pid, None)
+        if status is None:
+            done, status = os.waitpid(pid, os.WNOHANG)
+            for _ in range(EXIT_GRACE_ROUNDS):  # the job may see it end a moment before we can
+                if done:
+                    break
+                time.sleep(0.005)
+                done, status = os.waitpid(pid, os.WNOHANG)
+            if done == 0:
+                try:
+                    os.killpg(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                os.waitpid(pid, 0)
+                return "stopped by the grader"
         return describe_status(status)
 
     def _kill_uid(self, uid: int) -> None:
@@ -116,40 +155,37 @@ class Zygote:
                 finally:
                     os._exit(0)
             os.waitpid(helper, 0)
-            self._reap_orphans()
+            self._collect()
             if not processes_of(uid):
                 return
             time.sleep(0.01)
 
-    @staticmethod
-    def _reap_orphans() -> None:
+    def _collect(self) -> None:
+        """Reap every child that ended; keep the statuses of workers still to be reaped."""
+        workers = {slot.worker for slot in self.slots}
         while True:
             try:
-                pid, _ = os.waitpid(-1, os.WNOHANG)
+                pid, status = os.waitpid(-1, os.WNOHANG)
             except ChildProcessError:
                 return
             if pid == 0:
                 return
+            if pid in workers:
+                self.statuses[pid] = status
 
-    def _wipe(self) -> None:
-        """Remove the worker's folders and whatever it wrote to shared places."""
-        if self.sandboxed:
-            places = [self.scratch, Path("/dev/shm")]
-            for place in places:
-                for entry in _entries(place):
+    def _wipe(self, pid: int, uid: int | None) -> None:
+        """Without private namespaces: remove the worker's folder and what its uid left behind."""
+        _remove(self.scratch / f"nnkit-{pid}")
+        if uid is None:
+            return
+        for place in (Path("/tmp"), Path("/var/tmp"), Path("/dev/shm")):
+            for entry in _entries(place):
+                if _owner(entry) == uid:
                     _remove(entry)
-        else:
-            for entry in _entries(self.scratch):
-                _remove(entry)
-            if self.uid is not None:
-                for place in (Path("/tmp"), Path("/var/tmp"), Path("/dev/shm")):
-                    for entry in _entries(place):
-                        if _owner(entry) == self.uid:
-                            _remove(entry)
-        self._remove_ipc(None if self.sandboxed else self.uid)
+        self._remove_ipc(uid)
 
-    def _remove_ipc(self, uid: int | None) -> None:
-        """Delete System V shared memory, semaphores and queues (of `uid`, or all in our namespace)."""
+    def _remove_ipc(self, uid: int) -> None:
+        """Delete the System V shared memory, semaphores and queues of `uid`."""
         calls = {"shm": lambda i: self.libc.shmctl(i, IPC_RMID, None),
                  "sem": lambda i: self.libc.semctl(i, 0, IPC_RMID),
                  "msg": lambda i: self.libc.msgctl(i, IPC_RMID, None)}
@@ -158,14 +194,37 @@ class Zygote:
                 lines = Path(f"/proc/sysvipc/{kind}").read_text().splitlines()
             except OSError:
                 continue
-            if not lines:
-                continue
-            columns = lines[0].split()
+            columns = lines[0].split() if lines else []
             for line in lines[1:]:
                 row = dict(zip(columns, line.split()))
-                owners = {row.get("uid"), row.get("cuid")}
-                if uid is None or str(uid) in owners:
+                if str(uid) in (row.get("uid"), row.get("cuid")):
                     remove(int(line.split()[1]))
+
+    def serve(self, controls: list[socket.socket]) -> None:
+        """Answer the jobs until every one of them has hung up."""
+        selector = selectors.DefaultSelector()
+        for control in controls:
+            slot = Slot(control)
+            self.slots.append(slot)
+            selector.register(control, selectors.EVENT_READ, slot)
+            channel.send(control, {"op": "ready", "pid": os.getpid(), "uid": os.getuid(),
+                                   "sandboxed": self.sandboxed, "private": self.private})
+        while selector.get_map():
+            for key, _ in selector.select():
+                slot = key.data
+                try:
+                    request, _ = channel.recv(slot.control, REQUEST_SECONDS)
+                    if request.get("op") == "spawn":
+                        self.spawn(slot, request)
+                        continue
+                    if request.get("op") == "reap":
+                        channel.send(slot.control, {"ok": True, "ended": self.reap(slot)})
+                        continue
+                except (channel.ChannelError, OSError):
+                    pass  # the job went away
+                self.reap(slot)
+                selector.unregister(slot.control)
+                slot.control.close()
 
 
 def describe_status(status: int) -> str:
@@ -215,37 +274,20 @@ def _owner(path: Path) -> int | None:
 def _remove(path: Path) -> None:
     try:
         if path.is_dir() and not path.is_symlink():
-            for root, dirs, _ in os.walk(path):  # a worker may leave folders it made unreadable
-                for name in dirs:
-                    os.chmod(os.path.join(root, name), 0o700)
             shutil.rmtree(path, ignore_errors=True)
-        else:
+        elif path.exists() or path.is_symlink():
             path.unlink()
     except OSError:
         pass
 
 
 def main(argv: list[str]) -> int:
-    control = socket.socket(fileno=int(argv[0]))
-    scratch, sandboxed = Path(argv[1]), "--sandboxed" in argv[2:]
+    controls = [socket.socket(fileno=int(fd)) for fd in argv[0].split(",")]
     prepare()
-    zygote = Zygote(scratch, sandboxed)
-    channel.send(control, {"op": "ready", "pid": os.getpid(), "uid": os.getuid(),
-                           "sandboxed": sandboxed})
-    while True:
-        try:
-            request, _ = channel.recv(control)
-        except channel.ChannelError:
-            break
-        if request.get("op") == "spawn":
-            zygote.spawn(control, request)
-        elif request.get("op") == "reap":
-            channel.send(control, {"ok": True, "ended": zygote.reap()})
-        else:
-            break
-    zygote.reap()
+    Zygote(Path(argv[1]), "--sandboxed" in argv[2:]).serve(controls)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.stdout.flush()
+    os._exit(main(sys.argv[1:]))  # skip tearing down torch: nothing is left to clean

@@ -1,0 +1,72 @@
+"""Grading throughput: `nnkit grade --jobs 2` against one pytest process per submission.
+
+Grades N copies of the reference solutions both ways over the same hidden tests and prints the
+seconds per submission and their ratio. The baseline is what a plain setup does: a fresh
+`python -m pytest autograder` per submission with the in-process student fixture pointed at it,
+so each pays for importing torch and pytest (`--baseline-threads 1` gives it one torch thread,
+as the grader's workers have). Both runs happen in this script, one after the other, because
+these machines are noisy; the numbers are printed, never asserted.
+
+    python bench/grade_throughput.py [-n 8] [--jobs 2] [--baseline-threads 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def make_class(folder: Path, count: int) -> list[Path]:
+    """`count` students, each handing in the reference solutions."""
+    students = []
+    for number in range(count):
+        student = folder / f"student-{number:02d}"
+        student.mkdir(parents=True)
+        for source in sorted((ROOT / "solutions").glob("0*.py")):
+            shutil.copy(source, student / source.name)
+        students.append(student)
+    return students
+
+
+def timed(command: list[str], env: dict[str, str] | None = None) -> float:
+    started = time.perf_counter()
+    done = subprocess.run(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                          check=False, env={**os.environ, **(env or {})})
+    if done.returncode not in (0, 1):  # 1: some check failed, the run itself is complete
+        sys.exit(f"{' '.join(command[:4])}… failed ({done.returncode}):\n{done.stderr[-2000:]}")
+    return time.perf_counter() - started
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-n", type=int, default=8, help="submissions (default 8)")
+    parser.add_argument("--jobs", type=int, default=2, help="nnkit grade --jobs (default 2)")
+    parser.add_argument("--baseline-threads", type=int, default=None,
+                        help="OMP_NUM_THREADS for the baseline (default: torch's own choice)")
+    args = parser.parse_args()
+    threads = {"OMP_NUM_THREADS": str(args.baseline_threads)} if args.baseline_threads else {}
+    with tempfile.TemporaryDirectory(prefix="nnkit-bench-") as scratch:
+        students = make_class(Path(scratch) / "class", args.n)
+        grade = timed([sys.executable, "-m", "nnkit", "grade", str(Path(scratch) / "class"),
+                       "--out", str(Path(scratch) / "out"), "--jobs", str(args.jobs)])
+        baseline = sum(timed([sys.executable, "-m", "pytest", "autograder", "-q", "-p", "no:cacheprovider",
+                              "--nnkit-path", str(student)], threads) for student in students)
+    per_grade, per_baseline = grade / args.n, baseline / args.n
+    print(f"{args.n} submissions of the reference solutions, hidden tests in autograder/")
+    print(f"  {f'nnkit grade --jobs {args.jobs}:':<34} {grade:7.2f} s total, {per_grade:6.3f} s a submission")
+    label = f"one pytest process per submission{f' ({args.baseline_threads} thread)' if threads else ''}:"
+    print(f"  {label:<34} {baseline:7.2f} s total, {per_baseline:6.3f} s a submission")
+    print(f"  ratio: nnkit grade is {per_baseline / per_grade:.1f}x faster (target: at least 5x)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

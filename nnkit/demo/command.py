@@ -1,0 +1,63 @@
+"""`nnkit demo [--out DIR]`: build the demo class from the kit's files, grade it, show the result."""
+
+from __future__ import annotations
+
+import shutil
+import zipfile
+from pathlib import Path
+
+from rich.console import Console
+from rich.markup import escape
+
+from nnkit import catalog, kitpaths
+from nnkit.build.stubs import make_stub
+from nnkit.demo.students import STUDENTS, DemoStudent
+from nnkit.grade import command as grade
+from nnkit.grade.reports import safe_name
+
+
+def source(student: DemoStudent, stem: str, root: Path) -> str:
+    """One exercise file of a demo student: the base file plus the student's snippet."""
+    if student.base == "exercises" and (root / "exercises" / f"{stem}.py").is_file():
+        text = (root / "exercises" / f"{stem}.py").read_text(encoding="utf-8")
+    elif student.base == "exercises":
+        text = make_stub((root / "solutions" / f"{stem}.py").read_text(encoding="utf-8"), stem)
+    else:
+        text = (root / "solutions" / f"{stem}.py").read_text(encoding="utf-8")
+    return text + student.snippets.get(stem, "")
+
+
+def build_class(folder: Path, root: Path | None = None) -> Path:
+    """Write the demo class into `folder` (replacing what was there)."""
+    root = root or kitpaths.kit_root()
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    for student in STUDENTS:
+        files = {f"{stem}.py": source(student, stem, root) for stem in catalog.files()}
+        if student.as_zip:
+            with zipfile.ZipFile(folder / f"{student.id}.zip", "w", zipfile.ZIP_DEFLATED) as archive:
+                for name, text in files.items():
+                    archive.writestr(f"exercises/{name}", text)
+        else:
+            (folder / student.id).mkdir()
+            for name, text in files.items():
+                (folder / student.id / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+def broken_ids(student: DemoStudent) -> set[str]:
+    """The exercise ids a demo student should lose points on."""
+    return {e.id for e in catalog.exercises() if e.id in student.broken or e.file in student.broken}
+
+
+def run(out: Path, jobs: int | None = None) -> int:
+    console = Console(highlight=False)
+    class_dir = build_class(Path(out) / "class")
+    console.print(f"[bold]Demo class[/] in {escape(str(class_dir))}:")
+    for student in STUDENTS:
+        console.print(f"  {student.id:<12} {escape(student.story)}")
+    code = grade.run(class_dir, Path(out), jobs=jobs, console=console)
+    console.print("Feedback pages, one per student:")
+    for student in STUDENTS:
+        console.print(f"  {escape(str(Path(out) / 'feedback' / (safe_name(student.id) + '.html')))}")
+    return code

@@ -1,0 +1,106 @@
+"""`nnkit grade CLASS_DIR --out OUT_DIR`: stage, grade in parallel, score, write the reports.
+
+The flow: stage every entry of the class (nothing runs); probe bubblewrap; start the sandboxed
+zygote and fork the job processes (see `jobs`); hand them the gradable submissions and keep
+each scored record in OUT_DIR/.work/ as it arrives; then write grades.csv, results.json and the
+feedback pages, and print the gradebook.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import asdict
+from pathlib import Path
+
+from rich.console import Console
+from rich.markup import escape
+
+from nnkit.grade import feedback, reports, sandbox, staging, terminal
+
+
+def run(class_dir: Path, out: Path, jobs: int | None = None, timeout: float = 10.0,
+        total: float = 300.0, tests: Path | None = None, console: Console | None = None) -> int:
+    """Grade the class in `class_dir` into `out`; 0 when done, 1 when the grader had problems."""
+    console = console or Console(highlight=False)
+    class_dir, out = Path(class_dir), Path(out)
+    if not class_dir.is_dir():
+        console.print(f"[red]{escape(str(class_dir))} is not a folder of submissions.[/]")
+        return 2
+    work = out / ".work"
+    shutil.rmtree(work / "staged", ignore_errors=True)
+    work.mkdir(parents=True, exist_ok=True)
+
+    entries, class_problems = staging.find_entries(class_dir)
+    staged = [staging.stage(student, entry, work / "staged" / reports.safe_name(student))
+              for student, entry in entries.items()]
+    limits = sandbox.Limits(call_seconds=timeout, total_seconds=total)
+    isolation = sandbox.detect()
+    gradable = sum(bool(s.files) for s in staged)
+    slots = max(1, min(jobs or os.cpu_count() or 1, sandbox.MAX_SLOTS, gradable or 1))
+    protections = sandbox.protections(isolation, limits, slots)
+    terminal.protections(console, protections)
+
+    records: dict[str, dict] = {}
+    problems = {s.student: [asdict(p) for p in s.problems] for s in staged}
+    sources = {s.student: s.source for s in staged}
+
+    def keep(raw: dict) -> None:
+        record = reports.student_record(raw["student"], sources[raw["student"]],
+                                        problems[raw["student"]], raw)
+        reports.write_json(work / f"{reports.safe_name(raw['student'])}.json", record)
+        records[raw["student"]] = record
+
+    for submission in staged:
+        if not submission.files:
+            keep({"student": submission.student, "tests": []})
+    tasks = [{"student": s.student, "staged": str(work / "staged" / reports.safe_name(s.student))}
+             for s in staged if s.files]
+    if tasks:
+        try:
+            grade(tasks, slots, work, limits, isolation, tests, console, keep)
+        except KeyboardInterrupt:
+            console.print(f"[red]Interrupted[/]: {len(records)} of {len(staged)} students done; their "
+                          f"records are in {escape(str(work))}/. No grades.csv was written.")
+            return 130
+
+    write_outputs(out, list(records.values()), protections, [asdict(p) for p in class_problems])
+    terminal.gradebook(console, list(records.values()))
+    grader_problems = sorted({p for r in records.values() for p in r["grader_problems"]})
+    for problem in grader_problems[:5]:
+        console.print(f"[bold red]Grader problem:[/] {escape(problem[:500])}")
+    console.print(f"Wrote {escape(str(out / 'grades.csv'))}, {escape(str(out / 'results.json'))} and "
+                  f"{len(records)} feedback pages in {escape(str(out / 'feedback'))}/")
+    return 1 if grader_problems else 0
+
+
+def grade(tasks: list[dict], slots: int, work: Path, limits: sandbox.Limits,
+          isolation: sandbox.Isolation, tests: Path | None, console: Console, keep) -> None:
+    """Run the tasks through the job pool with a progress bar."""
+    from nnkit.grade import jobs
+
+    settings = jobs.default_settings(work, limits, isolation, tests)
+    pool = jobs.Pool(slots, settings)
+    try:
+        with terminal.progress(console, len(tasks)) as advance:
+            def done(raw: dict) -> None:
+                keep(raw)
+                advance(raw["student"])
+
+            pool.run(tasks, done)
+    except BaseException:
+        pool.close(now=True)
+        raise
+    pool.close()
+
+
+def write_outputs(out: Path, records: list[dict], protections: dict, class_problems: list[dict]) -> None:
+    """grades.csv, results.json and the feedback pages, each written atomically."""
+    for record in records:
+        name = reports.safe_name(record["student"])
+        reports.write_atomic(out / "feedback" / f"{name}.md", feedback.markdown(record))
+        reports.write_atomic(out / "feedback" / f"{name}.html", feedback.page(record))
+    grader_problems = sorted({p for r in records for p in r["grader_problems"]})
+    reports.write_json(out / "results.json",
+                       reports.results_json(records, protections, class_problems, grader_problems))
+    reports.write_atomic(out / "grades.csv", reports.grades_csv(records))

@@ -1,0 +1,232 @@
+"""The trusted side of a job slot: its link to the zygote, and the link to the current worker.
+
+`launch` starts the sandboxed zygote that the job slots share. `ZygoteLink` is one job's socket
+to it (and starts a private zygote if that one stops answering). `WorkerLink` is the transport
+behind the `Student` that hidden tests use: it starts a worker on the first request, holds every
+call to a deadline, and turns a hung or dead worker into a `WorkerLost` failure of that one
+check; the next request gets a fresh worker. Nothing here imports or runs student code.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from nnkit.grade import channel, sandbox
+from nnkit.harness.failures import CheckFailure
+
+START_SECONDS = 120.0
+CONTROL_SECONDS = 30.0
+STAGE_SECONDS = 30.0
+
+
+class WorkerLost(CheckFailure):
+    """The worker hung ("timeout") or died ("crashed"): the check that was running gets no points."""
+
+
+class ZygoteError(RuntimeError):
+    """The zygote could not be started or stopped answering: a problem of the grader, not the student."""
+
+
+def launch(isolation: sandbox.Isolation, slots: int,
+           log: Path) -> tuple[subprocess.Popen, list[socket.socket], str]:
+    """Start one zygote serving `slots` jobs, without waiting for it (it imports torch first).
+
+    Returns the process, one control socket per slot, and the scratch folder its workers use
+    when they cannot have a private /tmp (made here, and removed by `end`)."""
+    pairs = [socket.socketpair() for _ in range(slots)]
+    scratch = sandbox.SANDBOX_TMP
+    if not isolation.works:
+        scratch = tempfile.mkdtemp(prefix="nnkit-grade-")
+        os.chmod(scratch, 0o755)
+    fds = [theirs.fileno() for _, theirs in pairs]
+    command = sandbox.zygote_command(isolation, ",".join(map(str, fds)), scratch)
+    with open(log, "ab") as out:
+        process = subprocess.Popen(command, pass_fds=fds, env=sandbox.environment(),
+                                   stdin=subprocess.DEVNULL, stdout=out, stderr=out, cwd="/")
+    for _, theirs in pairs:
+        theirs.close()
+    return process, [ours for ours, _ in pairs], scratch
+
+
+class ZygoteLink:
+    """A job's link to the zygote: the shared one it was given, or a private one it started."""
+
+    def __init__(self, slot: int, isolation: sandbox.Isolation, limits: sandbox.Limits, log: Path,
+                 control: socket.socket | None = None):
+        self.slot, self.isolation, self.limits, self.log = slot, isolation, limits, log
+        self.control = control
+        self.process: subprocess.Popen | None = None  # set only for a zygote this job started
+        self.scratch = ""
+
+    def connect(self) -> None:
+        """Wait for the zygote's greeting; start a private zygote if there is none."""
+        if self.control is None:
+            self.process, (self.control,), self.scratch = launch(self.isolation, 1, self.log)
+        try:
+            ready, _ = channel.recv(self.control, START_SECONDS)
+        except channel.ChannelError as error:
+            self.stop()
+            raise ZygoteError(f"the sandbox did not start ({error}); see {self.log}") from None
+        if ready.get("op") != "ready":
+            self.stop()
+            raise ZygoteError(f"the sandbox sent {ready!r} instead of ready")
+
+    def spawn(self) -> tuple[socket.socket, int | None]:
+        """A socket to a new worker forked from the zygote, and a pidfd of it where available."""
+        try:
+            channel.send(self.control, {"op": "spawn", "uid": sandbox.worker_uid(self.slot),
+                                        "rlimits": self.limits.rlimits()}, timeout=CONTROL_SECONDS)
+            fds, _ = channel.recv_fds(self.control, CONTROL_SECONDS)
+        except (channel.ChannelError, AttributeError) as error:
+            self.restart()
+            raise ZygoteError(f"the sandbox could not start a worker ({error})") from None
+        return socket.socket(fileno=fds[0]), (fds[1] if len(fds) > 1 else None)
+
+    def reap(self) -> str:
+        """End the current worker and clean up after it; how it ended, in words."""
+        try:
+            channel.send(self.control, {"op": "reap"}, timeout=CONTROL_SECONDS)
+            answer, _ = channel.recv(self.control, CONTROL_SECONDS)
+            return str(answer.get("ended", "ended"))
+        except (channel.ChannelError, AttributeError):
+            self.restart()
+            return "ended (the sandbox was restarted)"
+
+    def restart(self) -> None:
+        """Replace a zygote that stopped answering with a private one."""
+        self.stop()
+        self.connect()
+
+    def stop(self) -> None:
+        if self.control is not None:
+            self.control.close()
+            self.control = None
+        if self.process is not None:
+            end(self.process, self.scratch)
+            self.process = None
+
+
+def end(process: subprocess.Popen, scratch: str) -> None:
+    """Wait for a zygote whose sockets are closed (it exits by itself), then remove its scratch."""
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    if scratch and scratch != sandbox.SANDBOX_TMP:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+class WorkerLink:
+    """Transport of one submission's `Student`: each request to its worker, under deadlines."""
+
+    def __init__(self, zygote: ZygoteLink, files: dict[str, bytes], data: dict[str, bytes],
+                 limits: sandbox.Limits):
+        self.zygote, self.files, self.data, self.limits = zygote, files, data, limits
+        self.sock: socket.socket | None = None
+        self.pidfd: int | None = None
+        self.started = time.monotonic()
+        self.rid = 0
+        self.seed: int | None = None
+        self.restarts = 0
+
+    def seed_next(self, seed: int) -> None:
+        """Seed the worker's random generators before the next request (one check begins)."""
+        self.seed = seed
+
+    def __call__(self, request: dict, buffers: list[bytes]) -> tuple[dict, list[bytes]]:
+        what = describe(request)
+        if self.sock is None:
+            self._start(what)
+        if self.seed is not None:  # the worker seeds its generators before it answers
+            request, self.seed = {**request, "seed_first": self.seed}, None
+        return self._exchange(request, buffers, what)
+
+    def close(self) -> None:
+        if self.sock is not None:
+            self._drop()
+            self.zygote.reap()
+
+    def _drop(self) -> None:
+        self.sock.close()
+        self.sock = None
+        if self.pidfd is not None:
+            os.close(self.pidfd)
+            self.pidfd = None
+
+    def _start(self, what: str) -> None:
+        self._left(what)
+        try:
+            self.sock, self.pidfd = self.zygote.spawn()
+        except ZygoteError as error:
+            raise WorkerLost(f"The grader could not start a process for your code ({error}). "
+                             "This is not your fault: tell your instructor.", "crashed") from None
+        names = {name: i for i, name in enumerate(self.files)}
+        data = {name: len(self.files) + i for i, name in enumerate(self.data)}
+        self._exchange({"op": "stage", "files": names, "data": data, "generation": self.restarts},
+                       [*self.files.values(), *self.data.values()], what, limit=STAGE_SECONDS)
+
+    def _left(self, what: str) -> float:
+        left = self.limits.total_seconds - (time.monotonic() - self.started)
+        if left <= 0:
+            raise WorkerLost(f"Not run: the submission used up its total time of "
+                             f"{self.limits.total_seconds:g} s before {what}.", "timeout")
+        return left
+
+    def _exchange(self, request: dict, buffers: list[bytes], what: str,
+                  limit: float | None = None) -> tuple[dict, list[bytes]]:
+        left = self._left(what)
+        timeout = min(limit or self.limits.call_seconds, left)
+        self.rid += 1
+        try:
+            channel.send(self.sock, {**request, "rid": self.rid}, buffers, timeout)
+            answer, values = channel.recv(self.sock, timeout, self.pidfd)
+        except channel.ChannelTimeout:
+            ended = self._lose()
+            budget = timeout < (limit or self.limits.call_seconds)
+            raise WorkerLost(
+                (f"Your code used up the submission's total time of {self.limits.total_seconds:g} s "
+                 f"while {what}" if budget else f"No answer within {timeout:g} s while {what}")
+                + " (an endless loop, or far too slow?), so the grader stopped it. This check gets "
+                "no points; the next checks run in a fresh process." + _ended(ended), "timeout") from None
+        except channel.ChannelError as error:
+            ended = self._lose()
+            raise WorkerLost(f"The process running your code ended while {what}: {ended}. "
+                             "This check gets no points; the next checks run in a fresh process. "
+                             "(os._exit, a crash, or a limit such as 2 GiB of memory would do this.)"
+                             + ("" if isinstance(error, channel.ChannelClosed) else
+                                f" It also broke the grader's protocol: {error}."), "crashed") from None
+        if answer.get("rid") != self.rid:
+            self._lose()
+            raise WorkerLost(f"Your code wrote to the grader's channel while {what}, so its answer "
+                             "cannot be trusted. This check gets no points.", "crashed")
+        return answer, values
+
+    def _lose(self) -> str:
+        """Drop a worker that hung, died or misbehaved; the next request starts another."""
+        if self.sock is not None:
+            self._drop()
+        self.restarts += 1
+        return self.zygote.reap()
+
+
+def describe(request: dict) -> str:
+    """What a request asked for, in the words of a failure message."""
+    target = request.get("target")
+    if request.get("op") == "call" and isinstance(target, str):
+        return f"calling {target}"
+    if request.get("op") == "call":
+        return "calling a method of an object your code made"
+    return {"build": "building an object for the checks", "describe": "describing your model",
+            "state": "reading your model's parameters", "load_state": "loading parameters into "
+            "your model"}.get(str(request.get("op")), "answering the grader")
+
+
+def _ended(ended: str) -> str:
+    return "" if ended in ("stopped by the grader", "no worker") else f" The process {ended}."
