@@ -25,14 +25,18 @@ def snapshot(folder: Path) -> dict[str, float]:
 
 
 def poll_changes(folder: Path, interval: float = POLL_SECONDS) -> Iterator[None]:
-    """Yield whenever a .py file in `folder` is added, removed or saved."""
+    """Yield whenever a .py file in `folder` is added, removed or saved after this call."""
     before = snapshot(folder)
-    while True:
-        time.sleep(interval)
-        now = snapshot(folder)
-        if now != before:
-            before = now
-            yield None
+
+    def changes(before: dict[str, float]) -> Iterator[None]:
+        while True:
+            time.sleep(interval)
+            now = snapshot(folder)
+            if now != before:
+                before = now
+                yield None
+
+    return changes(before)
 
 
 def event_changes(folder: Path) -> Iterator[None]:
@@ -64,18 +68,16 @@ def run(path: Path | None = None, poll: bool = False) -> int:
     if not folder.is_dir():
         Console().print(f"[red]{folder} is not a folder of exercises.[/]")
         return 2
+    polled = poll_changes(folder)  # the snapshot is taken now, so no save is missed
     recheck(folder, path)
-    changes = poll_changes(folder) if poll else None
     try:
-        if changes is None:
+        if not poll:
             try:
-                changes = event_changes(folder)
-                for _ in changes:
+                for _ in event_changes(folder):
                     recheck(folder, path)
             except (ImportError, OSError, RuntimeError) as error:
                 Console().print(f"[yellow]File events unavailable ({error}); polling instead.[/]")
-                changes = poll_changes(folder)
-        for _ in changes:
+        for _ in polled:
             recheck(folder, path)
     except KeyboardInterrupt:
         pass
