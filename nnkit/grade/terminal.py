@@ -65,6 +65,12 @@ def gradebook(console: Console, records: list[dict]) -> None:
         notes = [p["kind"] for p in record["problems"]]
         if record.get("grader_problems"):
             notes.append("[red]grader problem[/]")
+        unloadable = sorted({t["exercise"][:2] for t in record["tests"] if t.get("kind") == "submission"})
+        if unloadable:
+            notes.append(f"[red]file {', '.join(unloadable)} fails to load[/]")
+        forbidden = sorted({t["exercise"] for t in record["tests"] if t.get("kind") == "forbidden"})
+        if forbidden:
+            notes.append(f"[red]forbidden call in {', '.join(forbidden)}[/]")
         timeouts = sum(t["status"] == "timeout" for t in record["tests"])
         if timeouts:
             notes.append(f"{timeouts} timeout{'s' * (timeouts > 1)}")
