@@ -8,7 +8,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from nnkit.harness import expect, standard
+from nnkit.harness import expect, mistakes, standard
 
 MAKE_LINEAR, LINEAR_FORWARD, MY_LINEAR, COLLAPSE = (
     "02_linear.make_linear", "02_linear.linear_forward", "02_linear.MyLinear", "02_linear.collapse")
@@ -17,6 +17,9 @@ MAKE_LINEAR, LINEAR_FORWARD, MY_LINEAR, COLLAPSE = (
 X = torch.tensor([[0.4, 0.5], [0.9, 0.2], [0.2, 0.0], [0.1, 0.0]])
 WEIGHT = torch.tensor([[0.7022, 0.3718], [-0.1696, 0.6970], [0.4542, -0.0430]])
 BIAS = torch.tensor([0.1, -0.2, 0.3])
+
+# The docstring's example: one row [3, 4], weight [[1, 2]], bias [0.5]: 3 + 8 + 0.5 = 11.5.
+DOCSTRING_EXAMPLE = torch.tensor([[3.0, 4.0]]), torch.tensor([[1.0, 2.0]]), torch.tensor([0.5])
 
 # A square layer (3 -> 3), where forgetting the transpose still gives a result of the right shape.
 SQUARE_X = torch.linspace(-1.0, 1.0, 6).reshape(2, 3)
@@ -40,7 +43,8 @@ def my_linear(student, in_features, out_features):
 @pytest.mark.exercise(MAKE_LINEAR)
 def test_make_linear_returns_torchs_linear_layer(student):
     out = student.call(MAKE_LINEAR, 2, 3)
-    expect.layer(out, student.describe(expect.module(out)), standard.linear(2, 3))
+    expect.layer(out, student.describe(expect.module(out)), standard.linear(2, 3),
+                 mistakes=mistakes.lazy(MAKE_LINEAR, 2, 3))
 
 
 @pytest.mark.exercise(MAKE_LINEAR)
@@ -57,24 +61,21 @@ def test_make_linear_maps_the_articles_X_to_three_features(student):
 
 @pytest.mark.exercise(LINEAR_FORWARD)
 def test_linear_forward_of_the_docstring_example_is_11_5(student):
-    expect.tensor(student.call(LINEAR_FORWARD, torch.tensor([[3.0, 4.0]]), torch.tensor([[1.0, 2.0]]),
-                               torch.tensor([0.5])),
-                  torch.tensor([[11.5]]), mistakes={"the bias is missing": torch.tensor([[11.0]])})
+    expect.tensor(student.call(LINEAR_FORWARD, *DOCSTRING_EXAMPLE),
+                  torch.tensor([[11.5]]), mistakes=mistakes.lazy(LINEAR_FORWARD, *DOCSTRING_EXAMPLE))
 
 
 @pytest.mark.exercise(LINEAR_FORWARD)
 def test_linear_forward_equals_torchs_linear_on_the_articles_X(student):
     expect.tensor(student.call(LINEAR_FORWARD, X, WEIGHT, BIAS), F.linear(X, WEIGHT, BIAS),
-                  mistakes={"the bias is missing: add it to every row": X @ WEIGHT.T})
+                  mistakes=mistakes.lazy(LINEAR_FORWARD, X, WEIGHT, BIAS))
 
 
 @pytest.mark.exercise(LINEAR_FORWARD)
 def test_linear_forward_uses_the_transposed_weight(student):
     expect.tensor(student.call(LINEAR_FORWARD, SQUARE_X, SQUARE_WEIGHT, SQUARE_BIAS),
                   F.linear(SQUARE_X, SQUARE_WEIGHT, SQUARE_BIAS),
-                  mistakes={"X @ weight + bias: the stored weight is (out, in), use weight.T":
-                            SQUARE_X @ SQUARE_WEIGHT + SQUARE_BIAS,
-                            "the bias is missing": SQUARE_X @ SQUARE_WEIGHT.T})
+                  mistakes=mistakes.lazy(LINEAR_FORWARD, SQUARE_X, SQUARE_WEIGHT, SQUARE_BIAS))
 
 
 @pytest.mark.exercise(LINEAR_FORWARD)
@@ -93,7 +94,7 @@ def test_my_linear_with_linears_weights_gives_linears_output(student):
     layer = my_linear(student, 2, 3)
     student.load_state(layer, {"weight": WEIGHT, "bias": BIAS})
     expect.tensor(student.call(layer, X), F.linear(X, WEIGHT, BIAS),
-                  mistakes={"the bias is missing": X @ WEIGHT.T})
+                  mistakes=mistakes.lazy(MY_LINEAR, X, WEIGHT, BIAS))
 
 
 @pytest.mark.exercise(MY_LINEAR)
@@ -117,7 +118,7 @@ def test_collapse_of_the_articles_chain_is_one_3_by_1_matrix(student):
 def test_collapse_multiplies_in_the_order_of_the_chain(student):
     first, second = SQUARE_WEIGHT, SQUARE_WEIGHT.T + 1.0
     expect.tensor(student.call(COLLAPSE, [first, second]), first @ second,
-                  mistakes={"the order is reversed: the first layer's matrix comes first": second @ first})
+                  mistakes=mistakes.lazy(COLLAPSE, [first, second]))
 
 
 @pytest.mark.exercise(COLLAPSE)

@@ -212,6 +212,8 @@ class Executor:
             model = nn.Sequential(*[_layer(layer) for layer in params["layers"]])
             if params.get("state"):
                 model.load_state_dict(params["state"])
+            for name in params.get("frozen", []):  # parameters that are not trainable
+                model.get_parameter(str(name)).requires_grad_(False)
             return model
         if spec.kind == "loss":
             return _LOSSES[params["name"]]()

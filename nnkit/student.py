@@ -77,6 +77,11 @@ class Student:
         """Have the student side build a standard object (a model, loss, optimizer, …)."""
         return self._value({"op": "build"}, spec=Spec(kind, params))
 
+    def load(self, stem: str) -> dict | None:
+        """Import exercise file `stem` on the student side: None, or the error that stopped it."""
+        answer, _ = self._ask({"op": "load", "file": stem}, [])
+        return None if answer.get("ok") else answer.get("error", {"type": "Error", "message": "no answer"})
+
     def describe(self, handle: Handle) -> dict:
         return self._value({"op": "describe", "handle": handle.id})
 

@@ -7,20 +7,31 @@ Public checks and hidden tests both use these, so students see one voice.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
+from pathlib import Path
 from typing import Any
 
 import torch
 
+from nnkit import catalog, forbidden
 from nnkit.codec import Handle
 from nnkit.harness.failures import CheckFailure, from_error
 from nnkit.harness.show import shape_of, show, show_call
-from nnkit.student import Outcome
+from nnkit.sourcefile import SourceProblem, read_source
+from nnkit.student import Outcome, Student
 
+KNOWN_MISTAKE = "This looks like a known mistake: "
 STABILITY_MAGNITUDE = 100.0
 STABILITY_TOLERANCE = 1e-4
-Mistakes = Mapping[str, Any]
+# A known mistake's explanation → the value it gives; or a function computing that mapping, called
+# only when an answer is wrong (the mistakes of a training loop cost a training run each).
+Mistakes = Mapping[str, Any] | Callable[[], Mapping[str, Any]]
+
+
+def known(mistakes: Mistakes | None) -> Mapping[str, Any]:
+    """The mistakes as a mapping (computed now if they were given as a function)."""
+    return (mistakes() if callable(mistakes) else mistakes) or {}
 
 
 @dataclass
@@ -66,14 +77,20 @@ def _close(got: torch.Tensor, expected: torch.Tensor, tol: dict) -> bool:
         return False
 
 
-def diagnose(got: Any, mistakes: Mistakes | None, tol: dict) -> str:
-    """Name the known mistake whose value equals what came back, if any."""
+def diagnose(got: Any, mistakes: Mistakes | None, tol: dict, expected: torch.Tensor | None = None) -> str:
+    """Name the known mistake whose value equals what came back, if any (one whose value is the
+    expected answer itself tells nothing, and is passed over)."""
     if type(got) is not torch.Tensor:
         return ""
-    for explanation, wrong in (mistakes or {}).items():
-        wrong = torch.as_tensor(wrong)
+    for explanation, wrong in known(mistakes).items():
+        try:
+            wrong = torch.as_tensor(wrong)
+        except (TypeError, ValueError, RuntimeError):
+            continue
+        if expected is not None and wrong.shape == expected.shape and _close(wrong, expected, tol):
+            continue
         if wrong.shape == got.shape and _close(got.to(wrong.dtype), wrong, tol):
-            return f"This looks like a known mistake: {explanation}"
+            return f"{KNOWN_MISTAKE}{explanation}"
     return ""
 
 
@@ -88,13 +105,14 @@ def tensor(out: Outcome, expected: torch.Tensor, *, mistakes: Mistakes | None = 
              "Return a plain torch.Tensor (not a list, a number or a subclass).")
     if got.dtype != expected.dtype:
         fail(out, f"dtype {_dtype(expected)} ({show(expected)})", f"dtype {_dtype(got)} ({show(got)})",
-             f"Convert the result with .to(torch.{_dtype(expected)}) or keep the inputs' dtype.")
+             diagnose(got, mistakes, tol, expected)
+             or f"Convert the result with .to(torch.{_dtype(expected)}) or keep the inputs' dtype.")
     if got.shape != expected.shape:
         fail(out, f"shape {shape_of(expected)}: {show(expected)}", f"shape {shape_of(got)}: {show(got)}",
-             diagnose(got, mistakes, tol) or _shape_advice(got, expected))
+             diagnose(got, mistakes, tol, expected) or _shape_advice(got, expected))
     if not _close(got, expected, tol):
         fail(out, show(expected), show(got) + _mismatch(got, expected),
-             diagnose(got, mistakes, tol))
+             diagnose(got, mistakes, tol, expected))
     return got
 
 
@@ -106,9 +124,10 @@ def number(out: Outcome, expected: float, *, mistakes: Mistakes | None = None) -
              "Return a Python float (for a tensor t, float(t) or t.item() gives one).")
     value = float(got)
     as_tensor = torch.tensor(value, dtype=torch.float32)
-    if not _close(as_tensor, torch.tensor(expected, dtype=torch.float32), {}):
+    wanted = torch.tensor(expected, dtype=torch.float32)
+    if not _close(as_tensor, wanted, {}):
         hint = diagnose(as_tensor, {k: torch.tensor(float(v), dtype=torch.float32)
-                                    for k, v in (mistakes or {}).items()}, {})
+                                    for k, v in known(mistakes).items()}, {}, wanted)
         fail(out, f"{expected:.4f}", f"{value:.4f}", hint)
     return value
 
@@ -119,9 +138,8 @@ def equal(out: Outcome, expected: Any, *, mistakes: Mistakes | None = None) -> A
     normal = tuple(got) if type(got) in (list, tuple) else got
     wanted = tuple(expected) if type(expected) in (list, tuple) else expected
     if type(normal) is not type(wanted) or normal != wanted:
-        advice = next((f"This looks like a known mistake: {why}" for why, wrong in (mistakes or {}).items()
-                       if normal == wrong), "")
-        fail(out, show(expected), show(got), advice)
+        fail(out, show(expected), show(got), _known(normal, {why: tuple(wrong) if type(wrong) in (list, tuple)
+                                                             else wrong for why, wrong in known(mistakes).items()}))
     return got
 
 
@@ -135,6 +153,29 @@ def raises(out: Outcome, exception: str, why: str) -> None:
              f"Check the input and `raise {exception}(...)` with a message that says what is wrong.")
     if exception not in out.error.get("mro", []):
         fail(out, f"{exception} ({why})", f"{out.error.get('type')}: {out.error.get('message', '')}")
+
+
+def allowed_calls(student: Student, folder: Path, exercise_id: str) -> None:
+    """The exercise's function (and what it uses in its file) makes no call the exercise forbids.
+
+    Reads the source text in `folder` (the grader never imports it); fails with kind "forbidden",
+    which costs the exercise id all its points, and a message naming each call found and its line.
+    A file that cannot be loaded (the student side says why) fails as that, not as a rule broken.
+    """
+    exercise = catalog.by_id(exercise_id)
+    error = student.load(exercise.file)
+    if error is not None:
+        raise from_error(exercise_id, f"Loading {exercise.file}.py", error)
+    try:
+        source = read_source(Path(folder) / f"{exercise.file}.py")
+        findings = forbidden.scan(source, exercise.name, exercise.forbidden)
+    except SourceProblem as problem:
+        raise CheckFailure(str(problem), "submission") from None
+    except (SyntaxError, ValueError, RecursionError) as error:
+        raise CheckFailure(f"{exercise.file}.py cannot be read as Python ({error}): fix it, then run "
+                           "the checks again.", "submission") from None
+    if findings:
+        raise CheckFailure(forbidden.describe(exercise_id, findings), "forbidden")
 
 
 def unchanged(out: Outcome) -> None:
@@ -184,11 +225,16 @@ def _each_gradient(out: Outcome, names: list[str], grads: list, expected: list) 
                  f"The result does not depend on {name} through torch operations.")
         if not _close(got, want, tolerance(out)):
             fail(out, f"gradient for {name}: {show(want)}", show(got),
-                 "The values are right but their gradient is not: is part of the formula detached?")
+                 "If the values are right, part of the formula is cut off from autograd (.detach(), .item(), "
+                 "a new torch.tensor(...), torch.no_grad()) or differs from the one the values need.")
 
 
-def layers(out: Outcome, description: dict, expected: list[dict]) -> None:
-    """A model described by the student side has exactly the expected layers, in order."""
+def layers(out: Outcome, description: dict, expected: list[dict], *,
+           mistakes: Mistakes | None = None) -> None:
+    """A model described by the student side has exactly the expected layers, in order.
+
+    `mistakes` maps an explanation to the layers (as `standard` describes them) of a wrong model.
+    """
     if description.get("type") != "Sequential":
         fail(out, "a torch.nn.Sequential", f"{description.get('type')}",
              "Build the model with nn.Sequential(...), listing its layers in order.")
@@ -197,16 +243,23 @@ def layers(out: Outcome, description: dict, expected: list[dict]) -> None:
     if got != want:
         first = next((i for i, (a, b) in enumerate(zip(got, want)) if a != b), min(len(got), len(want)))
         fail(out, " → ".join(want), " → ".join(got) or "no layers",
-             f"Layer {first + 1} differs: expected "
+             _known(got, {why: [_layer_text(layer) for layer in wrong] for why, wrong in known(mistakes).items()})
+             or f"Layer {first + 1} differs: expected "
              f"{want[first] if first < len(want) else 'nothing'}, got "
              f"{got[first] if first < len(got) else 'nothing'}.")
 
 
-def layer(out: Outcome, description: dict, expected: dict) -> None:
+def layer(out: Outcome, description: dict, expected: dict, *, mistakes: Mistakes | None = None) -> None:
     """A single layer described by the student side is the expected standard layer."""
     if not description.get("standard") or _layer_text(description) != _layer_text(expected):
         fail(out, f"torch.nn.{_layer_text(expected)}", _layer_text(description),
-             f"Create it with torch.nn.{expected.get('type')}(...) itself, not a layer of your own.")
+             _known(_layer_text(description), {why: _layer_text(wrong) for why, wrong in known(mistakes).items()})
+             or f"Create it with torch.nn.{expected.get('type')}(...) itself, not a layer of your own.")
+
+
+def _known(got: Any, mistakes: Mapping[str, Any]) -> str:
+    """Name the known mistake whose value equals `got` exactly (layers, shapes, counts)."""
+    return next((f"{KNOWN_MISTAKE}{why}" for why, wrong in mistakes.items() if got == wrong), "")
 
 
 def module(out: Outcome, what: str = "a torch.nn.Module") -> Handle:
@@ -226,6 +279,11 @@ def parameters(out: Outcome, description: dict, expected: Mapping[str, tuple]) -
     want = ", ".join(f"{name} of shape {shape}" for name, shape in expected.items())
     have = ", ".join(f"{name} of shape {shape}" for name, shape in got.items()) or "no parameters"
     for name, shape in expected.items():
+        if name in got and got[name] != tuple(shape):
+            fail(out, f"parameters {want}", have,
+                 f"self.{name} has shape {got[name]}, not {tuple(shape)}"
+                 + (": PyTorch stores a layer's weight as (out_features, in_features)."
+                    if got[name] == tuple(shape)[::-1] else "."))
         if got.get(name) != tuple(shape):
             fail(out, f"parameters {want}", have,
                  f"Register {name} as a parameter: self.{name} = torch.nn.Parameter(a tensor of "
@@ -250,7 +308,7 @@ def state(out: Outcome, got: Mapping[str, Any], expected: Mapping[str, torch.Ten
     """
     for name, want in expected.items():
         tensor(part(out, got.get(name), f"the model's {name} after the call"), want,
-               mistakes={why: wrong[name] for why, wrong in (mistakes or {}).items()})
+               mistakes=lambda name=name: {why: wrong[name] for why, wrong in known(mistakes).items()})
 
 
 def parts(out: Outcome, labels: Sequence[str]) -> list[Part]:
@@ -275,7 +333,7 @@ def numbers(out: Outcome, expected: Sequence[float], *, mistakes: Mistakes | Non
     wanted = torch.tensor([float(v) for v in expected], dtype=torch.float32)
     if len(values) != len(expected) or not _close(as_tensor, wanted, {}):
         hint = diagnose(as_tensor, {why: torch.tensor([float(v) for v in wrong], dtype=torch.float32)
-                                    for why, wrong in (mistakes or {}).items()}, {})
+                                    for why, wrong in known(mistakes).items()}, {}, wanted)
         if len(values) == len(expected):
             fail(out, _numbers_text(expected), _numbers_text(values), hint)
         fail(out, f"{_count(len(expected))}: {_numbers_text(expected)}",
@@ -339,7 +397,8 @@ def _dtype_name(dtype: torch.dtype) -> str:
 def _layer_text(layer: dict) -> str:
     kind = layer.get("type")
     if kind == "Linear":
-        return f"Linear({layer.get('in_features')}, {layer.get('out_features')})"
+        bias = "" if layer.get("bias", True) else ", bias=False"
+        return f"Linear({layer.get('in_features')}, {layer.get('out_features')}{bias})"
     if kind == "Softmax":
         return f"Softmax(dim={layer.get('dim')})"
     return f"{kind}()"

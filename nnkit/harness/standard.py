@@ -8,6 +8,7 @@ code.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -28,14 +29,18 @@ def softmax(dim: int) -> dict:
     return {"type": "Softmax", "dim": dim}
 
 
-def sequential(layers: Sequence[dict], seed: int = 0) -> nn.Sequential:
-    """torch's nn.Sequential of these layers, its weights drawn with `seed` (global RNG untouched)."""
-    kinds = {"Linear": lambda d: nn.Linear(d["in_features"], d["out_features"]),
+def sequential(layers: Sequence[dict], seed: int = 0, frozen: Sequence[str] = ()) -> nn.Sequential:
+    """torch's nn.Sequential of these layers, its weights drawn with `seed` (global RNG untouched);
+    the parameters named in `frozen` do not require grad."""
+    kinds = {"Linear": lambda d: nn.Linear(d["in_features"], d["out_features"], bias=d.get("bias", True)),
              "ReLU": lambda d: nn.ReLU(), "Sigmoid": lambda d: nn.Sigmoid(),
              "Softmax": lambda d: nn.Softmax(dim=d["dim"])}
     with torch.random.fork_rng():
         torch.manual_seed(seed)
-        return nn.Sequential(*[kinds[layer["type"]](layer) for layer in layers])
+        model = nn.Sequential(*[kinds[layer["type"]](layer) for layer in layers])
+    for name in frozen:
+        model.get_parameter(name).requires_grad_(False)
+    return model
 
 
 def state(model: nn.Module) -> dict[str, torch.Tensor]:
@@ -43,10 +48,11 @@ def state(model: nn.Module) -> dict[str, torch.Tensor]:
     return {name: value.detach().clone() for name, value in model.state_dict().items()}
 
 
-def twins(student: Any, layers: Sequence[dict], seed: int = 0) -> tuple[nn.Sequential, Handle]:
+def twins(student: Any, layers: Sequence[dict], seed: int = 0,
+          frozen: Sequence[str] = ()) -> tuple[nn.Sequential, Handle]:
     """The same model twice, with the same weights: torch's here, and one on the student side."""
-    model = sequential(layers, seed)
-    return model, student.build("module", layers=list(layers), state=state(model))
+    model = sequential(layers, seed, frozen)
+    return model, student.build("module", layers=list(layers), state=state(model), frozen=list(frozen))
 
 
 def gradients(fn: Callable[..., torch.Tensor], *inputs: torch.Tensor, wrt: Sequence[int] = (0,),
@@ -56,3 +62,49 @@ def gradients(fn: Callable[..., torch.Tensor], *inputs: torch.Tensor, wrt: Seque
     value = fn(*inputs)
     value.backward(torch.ones_like(value) if seed is None else seed)
     return [inputs[i].grad for i in wrt]
+
+
+def percent(hits: torch.Tensor) -> float:
+    """The share of True entries, in percent."""
+    return float(hits.double().mean() * 100)
+
+
+def training(model: nn.Module, X, y, loss_fn, make_optimizer, steps: int, clear: bool = True,
+             after: bool = False) -> list[float]:
+    """torch's own loop on `model` (trained in place): the loss of each step.
+
+    `clear=False` never clears the gradients; `after=True` records the loss after each update.
+    """
+    optimizer, recorded = make_optimizer(model.parameters()), []
+    with torch.enable_grad():
+        for _ in range(steps):
+            value = loss_fn(model(X), y)
+            value.backward()
+            optimizer.step()
+            if clear:
+                optimizer.zero_grad()
+            if after:
+                with torch.no_grad():
+                    value = loss_fn(model(X), y)
+            recorded.append(value.item())
+    return recorded
+
+
+def loss_gradients(model: nn.Module, X, y, loss_fn) -> list[torch.Tensor]:
+    """The gradient of loss_fn(model(X), y) for each parameter, in model.parameters() order
+    (computed with torch.autograd.grad: the model's own .grad is left alone)."""
+    with torch.enable_grad():
+        return list(torch.autograd.grad(loss_fn(model(X), y), list(model.parameters())))
+
+
+def polynomial_derivative(coeffs: Sequence[float]) -> Callable[[float], float]:
+    """The derivative of the polynomial sum(c_i w^i), as the student side builds it from a
+    Spec("polynomial_derivative", {"coeffs": coeffs}) (same formula, same float results)."""
+    coeffs = [float(c) for c in coeffs]
+    return lambda w: sum(i * c * w ** (i - 1) for i, c in enumerate(coeffs) if i)
+
+
+def iris(folder: Path) -> tuple[torch.Tensor, torch.Tensor]:
+    """The kit's iris tensors from `folder`: X (150, 4) float32 and y (150,) int64."""
+    folder = Path(folder)
+    return torch.load(folder / "data.pt", weights_only=True), torch.load(folder / "target.pt", weights_only=True)

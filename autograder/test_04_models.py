@@ -1,0 +1,100 @@
+"""Hidden tests for 04_models: the public checks (layers, output and gradients with torch's weights),
+then each model's output shape and range from its own start on batches of 1 to 9 rows, its number
+of trainable parameters, its output with other weights and inputs; count_parameters on random
+stacks, with layers without bias and frozen parameters.
+"""
+
+import math
+
+import pytest
+import torch
+
+from autograder import cases, checks
+from exercises.test_04_models import *  # noqa: F403 - the public checks run here too
+from exercises.test_04_models import (
+    ARTICLE_LAYERS, ARTICLE_MODEL, COUNT_PARAMETERS, SCHEMA_A, SCHEMA_A_LAYERS, SCHEMA_B, SCHEMA_B_LAYERS,
+    SCHEMA_C, SCHEMA_C_LAYERS, check_layers,
+)
+from nnkit.harness import expect, standard
+from nnkit.harness.show import show
+from nnkit.harness.standard import RELU, SIGMOID, linear
+
+MODELS = {ARTICLE_MODEL: ARTICLE_LAYERS, SCHEMA_A: SCHEMA_A_LAYERS, SCHEMA_B: SCHEMA_B_LAYERS,
+          SCHEMA_C: SCHEMA_C_LAYERS}
+PARAMETRIZE = pytest.mark.parametrize("exercise", [pytest.param(e, marks=pytest.mark.exercise(e), id=e.split(".")[1])
+                                                   for e in MODELS])
+ROWS = (1, 9)
+
+
+def count(layers):
+    return sum(p.numel() for p in standard.sequential(layers).parameters())
+
+
+def in_range(out, got, exercise):
+    """Schema B gives probabilities, schema C rows of probabilities that sum to 1."""
+    if exercise == SCHEMA_B and not bool(((got >= 0) & (got <= 1)).all()):
+        expect.fail(out, "probabilities in [0, 1] (the model ends with Sigmoid)", show(got))
+    if exercise == SCHEMA_C and not torch.allclose(got.sum(dim=1), torch.ones(len(got)), atol=1e-5):
+        expect.fail(out, "rows of probabilities that sum to 1 (Softmax(dim=1) at the end)",
+                    f"row sums {show(got.sum(dim=1))}")
+
+
+@PARAMETRIZE
+def test_model_output_from_its_own_start_has_the_schemas_shape_and_range(student, exercise):
+    layers = MODELS[exercise]
+    model = check_layers(student, exercise, layers)
+    for n in ROWS:
+        out = student.call(model, cases.values((n, layers[0]["in_features"]), n), eval_no_grad=True)
+        in_range(out, expect.shaped(out, (n, layers[-2 if exercise in (SCHEMA_B, SCHEMA_C) else -1]["out_features"]),
+                                    what=f"{n} rows of outputs"), exercise)
+
+
+@PARAMETRIZE
+def test_model_has_the_schemas_number_of_trainable_parameters(student, exercise):
+    out = student.call(exercise)
+    description = student.describe(expect.module(out))
+    got = sum(math.prod(p["shape"]) for p in description["parameters"] if p["requires_grad"])
+    expect.number(expect.part(out, got, "the number of its trainable parameters"), count(MODELS[exercise]))
+
+
+@PARAMETRIZE
+def test_model_with_other_weights_computes_what_torchs_computes(student, exercise):
+    layers = MODELS[exercise]
+    model = check_layers(student, exercise, layers)
+    names = [p["name"] for p in student.describe(model)["parameters"]]
+    for seed in (11,):
+        expected = standard.sequential(layers, seed=seed)
+        student.load_state(model, dict(zip(names, standard.state(expected).values())))
+        X = cases.values((7, layers[0]["in_features"]), seed, scale=2.0)
+        expect.tensor(student.call(model, X, eval_no_grad=True), expected(X).detach())
+
+
+def twins(student, layers, frozen=()):
+    """A count_parameters case: the model's twin on the student side, torch's model here."""
+    model, twin = standard.twins(student, layers, frozen=frozen)
+    return checks.Twin((twin,), (model,))
+
+
+def random_stacks():
+    """(layers, frozen parameter names): random stacks, some layers without bias, some frozen."""
+    stacks = []
+    for seed in range(4):
+        widths = cases.sizes(seed, 2 + seed % 3, high=12)
+        layers = []
+        for i, (n_in, n_out) in enumerate(zip(widths, widths[1:])):
+            layers += [{**linear(n_in, n_out), "bias": (seed + i) % 3 != 1}, RELU]
+        stacks.append((layers[:-1] + ([SIGMOID] if seed % 2 else []), []))
+    frozen_layers = [linear(5, 4), RELU, linear(4, 3), RELU, linear(3, 2)]
+    stacks += [(frozen_layers, ["0.weight", "0.bias"]), (frozen_layers, ["2.bias"]),
+               ([linear(1, 1)], []), (SCHEMA_A_LAYERS, ["4.weight"])]
+    return stacks
+
+
+@pytest.mark.exercise(COUNT_PARAMETERS)
+def test_count_parameters_of_random_stacks(student):
+    checks.values(student, COUNT_PARAMETERS, [twins(student, layers) for layers, frozen in random_stacks() if not frozen])
+
+
+@pytest.mark.exercise(COUNT_PARAMETERS)
+def test_count_parameters_skips_frozen_parameters(student):
+    checks.values(student, COUNT_PARAMETERS, [twins(student, layers, frozen) for layers, frozen in random_stacks() if frozen])

@@ -1,0 +1,151 @@
+"""The hidden tests catch every planted mistake and accept every correct answer.
+
+One `nnkit grade` batch (real workers, two jobs) grades a class made at test time: every mutant of
+tests/mutants.toml (the solutions with one plausible mistake in one function, built from
+solutions/ and the mutant's replacement source), the alternative correct submissions of
+tests/submissions/ (written from the contract, differently from the reference) and the reference
+itself. Then: each mutant loses points on its exercise id and on no other; each alternative and
+the reference earn 100; and at least 80% of the mutants read a message that names their mistake,
+as nnkit/mistakes.toml words it (the share is printed). The mutants marked `extra` are graded too
+with NNKIT_MUTANTS=all (about 110 submissions instead of 80).
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import tomllib
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from nnkit import catalog, kitpaths
+from nnkit.harness import mistakes
+
+ROOT = kitpaths.kit_root()
+SOLUTIONS = ROOT / "solutions"
+MUTANTS_FILE = Path(__file__).resolve().parent / "mutants.toml"
+SUBMISSIONS = Path(__file__).resolve().parent / "submissions"
+REFERENCE = "reference"
+NAMED_SHARE = 0.8
+MUTANTS_PER_EXERCISE = 2
+
+
+def mutants() -> list[dict]:
+    """The mutants to grade: all with NNKIT_MUTANTS=all, else those not marked `extra`."""
+    found = tomllib.loads(MUTANTS_FILE.read_text(encoding="utf-8"))["mutant"]
+    return found if os.environ.get("NNKIT_MUTANTS") == "all" else [m for m in found if not m.get("extra")]
+
+
+def student_id(mutant: dict) -> str:
+    return f"{mutant['id']}__{mutant.get('mistake') or mutant['name']}"
+
+
+def expected_text(mutant: dict) -> str:
+    """What a failure message of the mutant's exercise must say: the catalogue's words, or `expect`."""
+    return mistakes.message(mutant["id"], mutant["mistake"]) if "mistake" in mutant else mutant["expect"]
+
+
+def replace_definition(source: str, name: str, replacement: str) -> str:
+    """`source` with its top-level function or class `name` (decorators included) replaced."""
+    tree = ast.parse(source)
+    node = next(n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef)) and n.name == name)
+    lines = source.splitlines(keepends=True)
+    start = min([node.lineno] + [d.lineno for d in node.decorator_list]) - 1
+    return "".join(lines[:start]) + replacement.strip("\n") + "\n" + "".join(lines[node.end_lineno:])
+
+
+def build_mutant(mutant: dict, folder: Path) -> Path:
+    """A submission folder: the solutions, with the mutant's function replaced."""
+    folder.mkdir(parents=True)
+    exercise = catalog.by_id(mutant["id"])
+    for path in sorted(SOLUTIONS.glob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        if path.stem == exercise.file:
+            text = replace_definition(text, exercise.name, mutant["source"])
+        (folder / path.name).write_text(text, encoding="utf-8")
+    return folder
+
+
+def build_class(folder: Path) -> dict[str, str]:
+    """The class to grade; {student id: what it is ("mutant", "alternative", "reference")}."""
+    kinds = {}
+    for mutant in mutants():
+        build_mutant(mutant, folder / student_id(mutant))
+        kinds[student_id(mutant)] = "mutant"
+    for submission in sorted(p for p in SUBMISSIONS.iterdir() if p.is_dir()):
+        shutil.copytree(submission, folder / submission.name)
+        kinds[submission.name] = "alternative"
+    shutil.copytree(SOLUTIONS, folder / REFERENCE, ignore=shutil.ignore_patterns("__pycache__"))
+    kinds[REFERENCE] = "reference"
+    return kinds
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory) -> dict[str, dict]:
+    """Every student's record in results.json, after one `nnkit grade --jobs 2` of the class."""
+    work = tmp_path_factory.mktemp("mutants")
+    kinds = build_class(work / "class")
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-m", "nnkit", "grade", str(work / "class"), "--out", str(work / "out"),
+                           "--jobs", "2"], capture_output=True, text=True, timeout=1200, check=False)
+    print(f"\nnnkit grade of {len(kinds)} submissions took {time.monotonic() - started:.1f} s")
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
+    results = json.loads((work / "out" / "results.json").read_text())
+    records = {record["student"]: record for record in results["students"]}
+    assert set(records) == set(kinds), set(kinds) ^ set(records)
+    return records
+
+
+def earned(record: dict) -> dict[str, float]:
+    return {e["id"]: e["earned"] for e in record["exercises"]}
+
+
+def test_the_mutants_cover_every_exercise_with_catalogued_mistakes():
+    found = mutants()
+    per_exercise = Counter(m["id"] for m in found)
+    few = {e.id: per_exercise[e.id] for e in catalog.exercises() if per_exercise[e.id] < MUTANTS_PER_EXERCISE}
+    assert not few, f"exercises with fewer than {MUTANTS_PER_EXERCISE} mutants: {few}"
+    assert len({student_id(m) for m in found}) == len(found), "two mutants share a name"
+    for mutant in found:
+        assert ("mistake" in mutant) != ("expect" in mutant), student_id(mutant)
+        expected_text(mutant)  # a mistake name the catalogue does not know raises KeyError
+    assert mistakes.missing() == [], "catalogued mistakes without a formula in nnkit/harness/mistakes.py"
+
+
+def test_every_mutant_loses_points_on_its_exercise_and_on_no_other(graded):
+    points = {e.id: e.points for e in catalog.exercises()}
+    wrong = {}
+    for mutant in mutants():
+        got = earned(graded[student_id(mutant)])
+        lost = {i for i in points if got[i] < points[i]}
+        if lost != {mutant["id"]}:
+            wrong[student_id(mutant)] = sorted(lost) or "nothing lost"
+    assert not wrong, json.dumps(wrong, indent=1)
+
+
+@pytest.mark.parametrize("student", [p.name for p in sorted(SUBMISSIONS.iterdir()) if p.is_dir()] + [REFERENCE])
+def test_every_alternative_and_the_reference_earn_full_marks(graded, student):
+    record = graded[student]
+    failed = [f"{t['test']}: {t['message']}" for t in record["tests"] if t["status"] != "passed"]
+    assert record["total"] == 100 and not failed, "\n\n".join(failed)
+
+
+def test_most_mutants_read_a_message_that_names_their_mistake(graded):
+    named, unnamed = [], []
+    for mutant in mutants():
+        messages = [t["message"] for t in graded[student_id(mutant)]["tests"]
+                    if t["exercise"] == mutant["id"] and t["status"] != "passed"]
+        (named if any(expected_text(mutant) in m for m in messages) else unnamed).append(mutant)
+    by_catalogue = sum("mistake" in m for m in named)
+    total = len(mutants())
+    print(f"\n{len(named)} of {total} mutants read a message naming their mistake "
+          f"({len(named) / total:.0%}); by the catalogue's words: {by_catalogue} ({by_catalogue / total:.0%})")
+    assert by_catalogue / total >= NAMED_SHARE, [student_id(m) for m in unnamed]
+    assert not unnamed, [student_id(m) for m in unnamed]
