@@ -113,7 +113,8 @@ def test_a_hung_call_times_out_and_costs_only_that_test(graded):
 
 def test_a_worker_that_dies_is_restarted_for_the_next_tests(graded):
     eve = graded["eve"]
-    died = checks(eve, "05_losses.one_hot")
+    # every check that calls one_hot dies with the worker; the forbidden-call scan only reads source
+    died = [t for t in checks(eve, "05_losses.one_hot") if "forbidden_call" not in t["test"]]
     assert died and {t["status"] for t in died} == {"error"}
     assert all("exited with code 3" in t["message"] for t in died), [t["message"] for t in died]
     assert earned(eve, "05_losses.cross_entropy") == 5 and earned(eve, "08_training.fit_iris") == 9
