@@ -23,6 +23,7 @@ from nnkit.student import Outcome, Student
 
 KNOWN_MISTAKE = "This looks like a known mistake: "
 STABILITY_MAGNITUDE = 100.0
+FLOAT32_TOLERANCE = {"rtol": 1.3e-6, "atol": 1e-5}  # torch.testing.assert_close's float32 defaults
 STABILITY_TOLERANCE = 1e-4
 # A known mistake's explanation → the value it gives; or a function computing that mapping, called
 # only when an answer is wrong (the mistakes of a training loop cost a training run each).
@@ -66,7 +67,7 @@ def tolerance(out: Outcome) -> dict:
         if type(arg) is torch.Tensor and arg.is_floating_point() and arg.numel() \
                 and arg.detach().abs().max().item() > STABILITY_MAGNITUDE:
             return {"atol": STABILITY_TOLERANCE, "rtol": STABILITY_TOLERANCE}
-    return {}
+    return dict(FLOAT32_TOLERANCE)  # float64 results too: assert_close's own float64 default is tighter
 
 
 def _close(got: torch.Tensor, expected: torch.Tensor, tol: dict) -> bool:
