@@ -39,6 +39,8 @@ def parser() -> argparse.ArgumentParser:
                        "all (default 300)")
     grade.add_argument("--tests", type=Path, default=None, help="folder of hidden tests "
                        "(default: the kit's autograder/)")
+    grade.add_argument("--fresh", action="store_true", help="grade every submission again instead "
+                       "of reusing the records an interrupted run left in OUT/.work/")
 
     demo = commands.add_parser("demo", help="grade a small demo class: a perfect student, one with "
                                "mistakes, one with stubs, one who cheats")
@@ -79,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "grade":
         from nnkit.grade import command as grade
         return grade.run(args.class_dir, args.out, jobs=args.jobs, timeout=args.timeout,
-                         total=args.total, tests=args.tests)
+                         total=args.total, tests=args.tests, fresh=args.fresh)
     if args.command == "demo":
         from nnkit.demo import command as demo
         return demo.run(args.out, jobs=args.jobs)

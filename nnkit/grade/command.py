@@ -16,12 +16,18 @@ from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
 
-from nnkit.grade import feedback, reports, sandbox, staging, terminal
+from nnkit.grade import feedback, reports, resume, sandbox, staging, terminal
 
 
 def run(class_dir: Path, out: Path, jobs: int | None = None, timeout: float = 10.0,
-        total: float = 300.0, tests: Path | None = None, console: Console | None = None) -> int:
-    """Grade the class in `class_dir` into `out`; 0 when done, 1 when the grader had problems."""
+        total: float = 300.0, tests: Path | None = None, console: Console | None = None,
+        fresh: bool = False) -> int:
+    """Grade the class in `class_dir` into `out`; 0 when done, 1 when the grader had problems.
+
+    Records of an earlier, interrupted run of the same class are reused (see `resume`) unless
+    `fresh` is set."""
+    from nnkit.grade import jobs as pool
+
     console = console or Console(highlight=False)
     class_dir, out = Path(class_dir), Path(out)
     if not class_dir.is_dir():
@@ -30,38 +36,52 @@ def run(class_dir: Path, out: Path, jobs: int | None = None, timeout: float = 10
     work = out / ".work"
     shutil.rmtree(work / "staged", ignore_errors=True)
     work.mkdir(parents=True, exist_ok=True)
+    resume.remove_leftovers(out)
 
     entries, class_problems = staging.find_entries(class_dir)
     staged = [staging.stage(student, entry, work / "staged" / reports.safe_name(student))
               for student, entry in entries.items()]
     limits = sandbox.Limits(call_seconds=timeout, total_seconds=total)
     isolation = sandbox.detect()
-    gradable = sum(bool(s.files) for s in staged)
-    slots = max(1, min(jobs or os.cpu_count() or 1, sandbox.MAX_SLOTS, gradable or 1))
-    protections = sandbox.protections(isolation, limits, slots)
-    terminal.protections(console, protections)
+    settings = pool.default_settings(work, limits, isolation, tests)
+    batch = resume.batch_fingerprint(settings.tests, settings.data, limits)
 
     records: dict[str, dict] = {}
     problems = {s.student: [asdict(p) for p in s.problems] for s in staged}
     sources = {s.student: s.source for s in staged}
+    fingerprints = {s.student: resume.submission_fingerprint(
+        batch, s.student, work / "staged" / reports.safe_name(s.student), s.source, problems[s.student])
+        for s in staged}
 
     def keep(raw: dict) -> None:
-        record = reports.student_record(raw["student"], sources[raw["student"]],
-                                        problems[raw["student"]], raw)
-        reports.write_json(work / f"{reports.safe_name(raw['student'])}.json", record)
-        records[raw["student"]] = record
+        student = raw["student"]
+        record = reports.student_record(student, sources[student], problems[student], raw)
+        resume.save(work, student, fingerprints[student], record)
+        records[student] = record
 
     for submission in staged:
-        if not submission.files:
+        earlier = None if fresh else resume.load(work, submission.student, fingerprints[submission.student])
+        if earlier is not None:
+            records[submission.student] = earlier
+        elif not submission.files:
             keep({"student": submission.student, "tests": []})
     tasks = [{"student": s.student, "staged": str(work / "staged" / reports.safe_name(s.student))}
-             for s in staged if s.files]
+             for s in staged if s.files and s.student not in records]
+    slots = max(1, min(jobs or os.cpu_count() or 1, sandbox.MAX_SLOTS, len(tasks) or 1))
+    protections = sandbox.protections(isolation, limits, slots)
+    terminal.protections(console, protections)
+    reused = sum(bool(s.files) for s in staged) - len(tasks)
+    if reused:
+        console.print(f"Resuming: {reused} submission{'s' * (reused != 1)} already graded by an "
+                      f"earlier run (records in {escape(str(work))}/) are not graded again; "
+                      "`--fresh` grades everything anew.")
     if tasks:
         try:
-            grade(tasks, slots, work, limits, isolation, tests, console, keep)
+            grade(tasks, slots, settings, console, keep)
         except KeyboardInterrupt:
             console.print(f"[red]Interrupted[/]: {len(records)} of {len(staged)} students done; their "
-                          f"records are in {escape(str(work))}/. No grades.csv was written.")
+                          f"records are in {escape(str(work))}/. No grades.csv was written: run the "
+                          "same command again to grade the rest.")
             return 130
 
     write_outputs(out, list(records.values()), protections, [asdict(p) for p in class_problems])
@@ -74,12 +94,10 @@ def run(class_dir: Path, out: Path, jobs: int | None = None, timeout: float = 10
     return 1 if grader_problems else 0
 
 
-def grade(tasks: list[dict], slots: int, work: Path, limits: sandbox.Limits,
-          isolation: sandbox.Isolation, tests: Path | None, console: Console, keep) -> None:
+def grade(tasks: list[dict], slots: int, settings, console: Console, keep) -> None:
     """Run the tasks through the job pool with a progress bar."""
     from nnkit.grade import jobs
 
-    settings = jobs.default_settings(work, limits, isolation, tests)
     pool = jobs.Pool(slots, settings)
     try:
         with terminal.progress(console, len(tasks)) as advance:

@@ -8,6 +8,7 @@ that dies or overruns is replaced and its submission marked as a grader problem;
 
 from __future__ import annotations
 
+import ctypes
 import json
 import multiprocessing
 import os
@@ -27,6 +28,7 @@ from nnkit.grade.supervisor import WorkerLink, ZygoteError, ZygoteLink, end, lau
 JOB_START_SECONDS = 180.0
 JOB_SLACK_SECONDS = 120.0
 MAX_JOB_FAILURES = 3
+PR_SET_PDEATHSIG = 1
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,8 @@ def warm(settings: Settings) -> None:
     empty = settings.work / "empty"
     empty.mkdir(exist_ok=True)
     log = settings.work / "collect.log"
+    writes_bytecode = sys.dont_write_bytecode
+    sys.dont_write_bytecode = True  # no __pycache__ in the hidden tests' folder: write only OUT_DIR
     with open(log, "wb") as handle:
         saved = os.dup(1), os.dup(2)
         os.dup2(handle.fileno(), 1)
@@ -96,13 +100,21 @@ def warm(settings: Settings) -> None:
             os.dup2(saved[1], 2)
             os.close(saved[0])
             os.close(saved[1])
+            sys.dont_write_bytecode = writes_bytecode
 
 
 def job_main(slot: int, conn: Connection, settings: Settings, zygote: ZygoteLink,
-             others: list[socket.socket]) -> None:
-    """A job process: wait for the zygote, then grade whatever the main process sends."""
+             others: list[socket.socket], parent: int) -> None:
+    """A job process: wait for the zygote, then grade whatever the main process sends.
+
+    It dies with the grader (a killed grader leaves no job behind to finish a student whose
+    record nobody will keep) and writes no bytecode next to the hidden tests."""
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the grader died before the line above took effect
+        os._exit(1)
     for other in others:  # inherited sockets of the other jobs: keep only our own
         other.close()
+    sys.dont_write_bytecode = True
     with open(zygote.log, "ab") as handle:  # keep pytest's and torch's chatter off the terminal
         os.dup2(handle.fileno(), 1)
         os.dup2(handle.fileno(), 2)
@@ -148,7 +160,7 @@ class Pool:
         zygote = ZygoteLink(slot, self.settings.isolation, self.settings.limits,
                       self.settings.work / f"job-{slot}.log", control)
         others = [other for other in self.controls if other is not control]
-        process = self.context.Process(target=job_main, args=(slot, theirs, self.settings, zygote, others),
+        process = self.context.Process(target=job_main, args=(slot, theirs, self.settings, zygote, others, os.getpid()),
                                        name=f"nnkit-job-{slot}", daemon=True)
         process.start()
         theirs.close()

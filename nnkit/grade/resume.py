@@ -1,0 +1,78 @@
+"""Crash safety: keep each student's scored record as it arrives, and reuse it on the next run.
+
+A batch killed half-way (SIGKILL, a power cut, Ctrl-C) leaves OUT/.work/<student>.json for
+every student already graded. Running the same command again reuses a record only when its
+fingerprint still matches: the same staged files and problems, the same hidden tests, data,
+grader code and limits. Anything else, and a record that carries a grader problem, is graded
+again, so a resumed batch ends with the same grades.csv as an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+from nnkit import kitpaths
+from nnkit.grade import reports, sandbox
+
+FORMAT = 1
+
+
+def _hash_files(digest: hashlib._Hash, root: Path, pattern: str) -> None:
+    for path in sorted(root.rglob(pattern)):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(str(path.relative_to(root)).encode() + b"\0")
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+
+
+def batch_fingerprint(tests: Path, data: Path, limits: sandbox.Limits) -> str:
+    """What every record of a batch depends on besides the submission itself."""
+    digest = hashlib.sha256(f"nnkit-grade-record-{FORMAT}".encode())
+    digest.update(json.dumps(asdict(limits), sort_keys=True).encode())
+    for root, pattern in ((kitpaths.PACKAGE, "*.py"), (kitpaths.PACKAGE, "*.toml"),
+                          (Path(tests), "*.py"), (Path(data), "*.pt")):
+        _hash_files(digest, root, pattern)
+    return digest.hexdigest()
+
+
+def submission_fingerprint(batch: str, student: str, staged: Path, source: str,
+                           problems: list[dict]) -> str:
+    """The batch's fingerprint plus everything staging made of one student's submission."""
+    digest = hashlib.sha256(batch.encode())
+    digest.update(json.dumps([student, source, problems], sort_keys=True).encode())
+    if staged.is_dir():
+        _hash_files(digest, staged, "*")
+    return digest.hexdigest()
+
+
+def record_path(work: Path, student: str) -> Path:
+    return work / f"{reports.safe_name(student)}.json"
+
+
+def save(work: Path, student: str, fingerprint: str, record: dict) -> None:
+    """Write a student's record atomically, with the fingerprint it is valid for."""
+    reports.write_json(record_path(work, student), {"fingerprint": fingerprint, "record": record})
+
+
+def load(work: Path, student: str, fingerprint: str) -> dict | None:
+    """The record of an earlier run, if it is still valid for this submission; else None."""
+    try:
+        kept = json.loads(record_path(work, student).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    record = kept.get("record") if isinstance(kept, dict) else None
+    if kept.get("fingerprint") != fingerprint or not isinstance(record, dict):
+        return None
+    if record.get("student") != student or record.get("grader_problems"):
+        return None
+    return record
+
+
+def remove_leftovers(out: Path) -> None:
+    """Delete the temporary files of atomic writes that a killed run left in OUT/."""
+    for folder in (out, out / "feedback", out / ".work"):
+        if folder.is_dir():
+            for leftover in folder.glob(".*.tmp"):
+                leftover.unlink(missing_ok=True)
