@@ -31,7 +31,8 @@ def run(class_dir: Path, out: Path, jobs: int | None = None, timeout: float = 10
     console = console or Console(highlight=False)
     class_dir, out = Path(class_dir), Path(out)
     if not class_dir.is_dir():
-        console.print(f"[red]{escape(str(class_dir))} is not a folder of submissions.[/]")
+        console.print(f"[red]{escape(str(class_dir))} is not a folder of submissions[/]: give the folder "
+                      "that holds one folder or .zip per student, named by the student id.")
         return 2
     work = out / ".work"
     shutil.rmtree(work / "staged", ignore_errors=True)
@@ -39,7 +40,7 @@ def run(class_dir: Path, out: Path, jobs: int | None = None, timeout: float = 10
     resume.remove_leftovers(out)
 
     entries, class_problems = staging.find_entries(class_dir)
-    staged = [staging.stage(student, entry, work / "staged" / reports.safe_name(student))
+    staged = [stage_safely(student, entry, work / "staged" / reports.safe_name(student))
               for student, entry in entries.items()]
     limits = sandbox.Limits(call_seconds=timeout, total_seconds=total)
     isolation = sandbox.detect()
@@ -92,6 +93,19 @@ def run(class_dir: Path, out: Path, jobs: int | None = None, timeout: float = 10
     console.print(f"Wrote {escape(str(out / 'grades.csv'))}, {escape(str(out / 'results.json'))} and "
                   f"{len(records)} feedback pages in {escape(str(out / 'feedback'))}/")
     return 1 if grader_problems else 0
+
+
+def stage_safely(student: str, entry: Path, dest: Path) -> staging.Staged:
+    """Stage one entry; whatever goes wrong with it is that student's problem, not the batch's."""
+    try:
+        return staging.stage(student, entry, dest)
+    except Exception as error:  # noqa: BLE001 - staging reports what it expects; this is the rest
+        shutil.rmtree(dest, ignore_errors=True)
+        staged = staging.Staged(student, entry.name)
+        staged.problems.append(staging.Problem(
+            "unreadable", f"{entry.name} could not be staged ({type(error).__name__}: {error}); nothing "
+            "was graded. Hand in a folder or a .zip holding just the exercise files."))
+        return staged
 
 
 def grade(tasks: list[dict], slots: int, settings, console: Console, keep) -> None:

@@ -1,0 +1,29 @@
+"""`nnkit grade`'s own guard rails, without workers: one odd entry never stops the batch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from nnkit.grade import command, staging
+
+
+def test_an_entry_that_breaks_staging_becomes_that_students_problem(tmp_path: Path, monkeypatch):
+    def breaks(student: str, entry: Path, dest: Path) -> staging.Staged:
+        dest.mkdir(parents=True)
+        (dest / "01_matrices.py").write_text("half")
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(staging, "stage", breaks)
+    staged = command.stage_safely("ann", tmp_path / "ann.zip", tmp_path / "staged" / "ann")
+    assert staged.files == {}
+    assert [p.kind for p in staged.problems] == ["unreadable"]
+    assert "ann.zip could not be staged (RecursionError" in staged.problems[0].message
+    assert "Hand in" in staged.problems[0].message
+    assert not (tmp_path / "staged" / "ann").exists(), "a half-staged folder must not be graded"
+
+
+def test_a_class_folder_that_does_not_exist_is_a_clear_message_and_exit_status_2(tmp_path: Path, capsys):
+    assert command.run(tmp_path / "nowhere", tmp_path / "out") == 2
+    printed = " ".join(capsys.readouterr().out.split())
+    assert "nowhere is not a folder of submissions: give the folder that holds one folder" in printed
+    assert not (tmp_path / "out").exists()
