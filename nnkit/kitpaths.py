@@ -8,9 +8,17 @@ PACKAGE = Path(__file__).resolve().parent
 
 
 def kit_root() -> Path:
-    """The checkout this package was installed from (editable install), or the current folder."""
+    """The checkout this package was installed from (editable install); for an installed
+    package, the nearest folder at or above the current one holding `exercises/` or
+    `autograder/` (a student bundle, an instructor's course folder); else the current folder."""
     candidate = PACKAGE.parent
-    return candidate if (candidate / "exercises").is_dir() else Path.cwd()
+    if (candidate / "exercises").is_dir():
+        return candidate
+    here = Path.cwd()
+    for folder in (here, *here.parents):
+        if (folder / "exercises").is_dir() or (folder / "autograder").is_dir():
+            return folder
+    return here
 
 
 def exercises_dir(start: Path | None = None) -> Path:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from nnkit import kitpaths
 from nnkit.grade import command, staging
 
 
@@ -27,3 +28,19 @@ def test_a_class_folder_that_does_not_exist_is_a_clear_message_and_exit_status_2
     printed = " ".join(capsys.readouterr().out.split())
     assert "nowhere is not a folder of submissions: give the folder that holds one folder" in printed
     assert not (tmp_path / "out").exists()
+
+
+def test_grading_without_hidden_tests_says_where_it_looked_and_what_to_pass(tmp_path: Path, capsys):
+    (tmp_path / "class" / "ann").mkdir(parents=True)
+    assert command.run(tmp_path / "class", tmp_path / "out", tests=tmp_path / "empty") == 2
+    printed = " ".join(capsys.readouterr().out.split())
+    assert f"No hidden tests in {tmp_path / 'empty'}" in printed and "--tests DIR" in printed
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_installed_kit_finds_its_folders_from_anywhere_below_the_course_folder(tmp_path, monkeypatch):
+    (tmp_path / "autograder").mkdir()
+    (tmp_path / "class" / "ann").mkdir(parents=True)
+    monkeypatch.setattr(kitpaths, "PACKAGE", tmp_path / "site-packages" / "nnkit")
+    monkeypatch.chdir(tmp_path / "class" / "ann")
+    assert kitpaths.kit_root() == tmp_path

@@ -16,6 +16,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
 
+from nnkit import kitpaths
 from nnkit.grade import feedback, reports, resume, sandbox, staging, terminal
 
 
@@ -33,6 +34,11 @@ def run(class_dir: Path, out: Path, jobs: int | None = None, timeout: float = 10
     if not class_dir.is_dir():
         console.print(f"[red]{escape(str(class_dir))} is not a folder of submissions[/]: give the folder "
                       "that holds one folder or .zip per student, named by the student id.")
+        return 2
+    hidden = Path(tests) if tests else kitpaths.kit_root() / "autograder"
+    if not any(hidden.glob("test_*.py")):
+        console.print(f"[red]No hidden tests in {escape(str(hidden))}[/]: run from the kit's folder "
+                      "(the one holding autograder/) or pass --tests DIR.")
         return 2
     work = out / ".work"
     shutil.rmtree(work / "staged", ignore_errors=True)
