@@ -10,11 +10,12 @@ import pytest
 pytest.importorskip("nbgrader", reason="the notebook extra is not installed (pip install -e "
                     "'.[notebooks]'): the release notebooks are made by nbgrader's preprocessors")
 
+from hidden_lines import leaks, secret_lines
+
 from nnkit import catalog, release
-from nnkit.build.stubs import BEGIN, END
+from nnkit.build.stubs import BEGIN
 
 ROOT = Path(__file__).resolve().parents[1]
-DISTINCTIVE = 25  # characters: shorter stripped lines (`return x`, `)`) say nothing
 
 
 @pytest.fixture(scope="module")
@@ -33,47 +34,6 @@ def bundle_texts(folder: Path) -> dict[Path, str]:
     return texts
 
 
-def solution_region_lines() -> dict[str, str]:
-    lines: dict[str, str] = {}
-    for path in sorted((ROOT / "solutions").glob("*.py")):
-        inside = False
-        for number, line in enumerate(path.read_text().splitlines(), 1):
-            if line.strip() in (BEGIN, END):
-                inside = line.strip() == BEGIN
-            elif inside:
-                lines.setdefault(line.strip(), f"solutions/{path.name}:{number}")
-    return lines
-
-
-def hidden_test_lines() -> dict[str, str]:
-    """Lines of the hidden tests and any data beside them (not the conftest, which wires the
-    public plugin and necessarily shares its imports and fixture signatures)."""
-    lines: dict[str, str] = {}
-    for path in sorted((ROOT / "autograder").rglob("*")):
-        if not path.is_file() or "__pycache__" in path.parts or path.name in ("conftest.py", "__init__.py"):
-            continue
-        try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            continue
-        for number, line in enumerate(text.splitlines(), 1):
-            lines.setdefault(line.strip(), f"{path.relative_to(ROOT)}:{number}")
-    return lines
-
-
-def public_text() -> str:
-    """The stubs and public checks: public by definition (the article's matrices, say)."""
-    return "\n".join(path.read_text() for path in sorted((ROOT / "exercises").glob("*.py")))
-
-
-def secret_lines() -> dict[str, str]:
-    found = {**solution_region_lines(), **hidden_test_lines()}
-    public = public_text()
-    return {line: where for line, where in found.items()
-            if len(line) >= DISTINCTIVE and line not in public
-            and not line.startswith(("import ", "from ", "#"))}
-
-
 def test_the_search_looks_for_real_solution_and_hidden_test_lines():
     secrets = secret_lines()
     assert "return ((y_hat - y) ** 2).mean()" in secrets
@@ -82,10 +42,8 @@ def test_the_search_looks_for_real_solution_and_hidden_test_lines():
 
 
 def test_no_solution_line_or_hidden_test_line_is_anywhere_in_the_bundle(bundle):
-    texts = bundle_texts(bundle)
-    leaks = [f"{where} `{line}` in {path.relative_to(bundle)}"
-             for line, where in secret_lines().items() for path, text in texts.items() if line in text]
-    assert leaks == []
+    texts = {str(path.relative_to(bundle)): text for path, text in bundle_texts(bundle).items()}
+    assert leaks(texts) == []
 
 
 def test_the_bundle_holds_no_solutions_hidden_tests_or_nbgrader_source(bundle):
