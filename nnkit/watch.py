@@ -7,15 +7,13 @@ supports them, else from polling modification times.
 
 from __future__ import annotations
 
-import os
-import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from rich.console import Console
 
-from nnkit import check, kitpaths
+from nnkit import check, forkrun, kitpaths
 
 POLL_SECONDS = 0.5
 
@@ -49,18 +47,14 @@ def event_changes(folder: Path) -> Iterator[None]:
 
 def recheck(folder: Path, checks_path: Path | None) -> None:
     """Run `nnkit check` in a forked child so each run imports the student's files afresh."""
-    sys.stdout.flush()
-    pid = os.fork()
-    if pid == 0:
-        code = 1
-        try:
-            Console().clear()
-            code = check.run(None, checks_path)
-            Console(highlight=False).print("\n[dim]Watching for saves… (Ctrl-C to stop)[/]")
-        finally:
-            sys.stdout.flush()
-            os._exit(code)
-    os.waitpid(pid, 0)
+
+    def job() -> int:
+        Console().clear()
+        code = check.run(None, checks_path)
+        Console(highlight=False).print("\n[dim]Watching for saves… (Ctrl-C to stop)[/]")
+        return code
+
+    forkrun.run(job)
 
 
 def run(path: Path | None = None, poll: bool = False) -> int:
