@@ -7,7 +7,10 @@ the first failing check.
 
 from __future__ import annotations
 
+import importlib
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +22,9 @@ from rich.markup import escape
 from nnkit import catalog, kitpaths
 
 SYMBOLS = {"done": "[green]✓[/]", "failed": "[red]✗[/]", "not_started": "[dim]·[/]"}
+# pytest's own plugins that the checks never use: terminal output (the report is ours), the
+# cache, and the unraisable-exception hook that would make torch's teardown noise a failure.
+PYTEST_OPTIONS = ("-p", "no:terminal", "-p", "no:cacheprovider", "-p", "no:unraisableexception")
 
 
 @dataclass
@@ -74,14 +80,50 @@ def run_checks(selector: str | None, path: Path | None) -> tuple[list[catalog.Ex
     files = [str(checks / f"test_{stem}.py") for stem in dict.fromkeys(e.file for e in chosen)
              if (checks / f"test_{stem}.py").is_file()]
     collector = Collector({e.id for e in chosen})
-    args = [*files, "-p", "no:terminal", "-p", "no:cacheprovider", "-p", "no:unraisableexception",
-            "--nnkit-path", str(folder), "--nnkit-data", str(kitpaths.data_dir(folder))]
-    os.environ.setdefault("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")  # only the kit's plugin is needed
-    torch.set_num_threads(1)
-    code = pytest.main(args, plugins=[collector])
+    args = [*files, *PYTEST_OPTIONS, "--nnkit-path", str(folder),
+            "--nnkit-data", str(kitpaths.data_dir(folder))]
+    with only_the_kits_plugin(), one_torch_thread():
+        code = pytest.main(args, plugins=[collector])
     if code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
         raise RuntimeError(f"pytest could not run the checks in {checks} (exit status {int(code)})")
     return chosen, collector
+
+
+@contextmanager
+def only_the_kits_plugin() -> Iterator[None]:
+    """Keep installed pytest plugins out of the checks while they run, then restore the
+    environment as it was (the caller may be a notebook kernel or the grader)."""
+    name = "PYTEST_DISABLE_PLUGIN_AUTOLOAD"
+    before = os.environ.get(name)
+    os.environ[name] = "1"
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = before
+
+
+@contextmanager
+def one_torch_thread() -> Iterator[None]:
+    """The checks' tensors are tiny: one thread is faster and matches the grader's workers."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def warm_pytest() -> None:
+    """Import pytest's plugins now, for a process that forks many check runs (the server)."""
+    # _pytest.config is not public API; warming is only an optimisation, so that is acceptable.
+    from _pytest.config import default_plugins
+
+    for name in default_plugins:
+        if f"no:{name}" not in PYTEST_OPTIONS:
+            importlib.import_module(f"_pytest.{name}")
 
 
 def report(chosen: list[catalog.Exercise], collector: Collector, folder: Path,

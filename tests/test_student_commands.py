@@ -18,7 +18,7 @@ ROOT = kitpaths.kit_root()
 
 def nnkit(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "nnkit", *args], cwd=cwd, capture_output=True,
-                          text=True, timeout=300)
+                          text=True, timeout=300, check=False)
 
 
 def test_check_on_solutions_passes_every_exercise_and_exits_zero():
@@ -50,9 +50,27 @@ def test_check_of_an_unknown_exercise_explains_what_selectors_exist():
     assert "no exercise matches '99_nothing'" in run.stdout
 
 
+def test_check_in_process_leaves_the_environment_and_torch_threads_as_it_found_them(monkeypatch):
+    import torch
+
+    from nnkit import check
+
+    monkeypatch.delenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", raising=False)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        chosen, collector = check.run_checks("05", ROOT / "solutions")
+        assert len(chosen) == 4 and collector.results and all(r.passed for r in collector.results)
+        assert "PYTEST_DISABLE_PLUGIN_AUTOLOAD" not in os.environ
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(threads)
+
+
 def test_plain_pytest_on_the_stubs_shows_the_learner_message_without_a_traceback():
     run = subprocess.run([sys.executable, "-m", "pytest", "exercises/test_05_losses.py", "-x", "-q",
-                          "-p", "no:cacheprovider"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+                          "-p", "no:cacheprovider"], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                         check=False)
     assert run.returncode == 1
     assert "05_losses.mse is not started yet" in run.stdout
     assert "raise NotImplementedError" in run.stdout  # the advice, not a traceback line
