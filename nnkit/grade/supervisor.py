@@ -135,6 +135,8 @@ class WorkerLink:
         self.rid = 0
         self.seed: int | None = None
         self.restarts = 0
+        self.imported: set[str] = set()  # exercise files the current worker has imported
+        self.hung: dict[str, str] = {}  # file stem → why its checks are not run again
 
     def seed_next(self, seed: int) -> None:
         """Seed the worker's random generators before the next request (one check begins)."""
@@ -142,11 +144,26 @@ class WorkerLink:
 
     def __call__(self, request: dict, buffers: list[bytes]) -> tuple[dict, list[bytes]]:
         what = describe(request)
+        stem = file_of(request)
+        if stem in self.hung:
+            raise WorkerLost(self.hung[stem], "timeout")
         if self.sock is None:
             self._start(what)
+        if stem is not None and stem not in self.imported and request.get("op") != "load":
+            # import first, on its own deadline: a file that hangs at import is tried once, not
+            # once per check (which would spend the whole submission's time on one file)
+            answer, values = self._send({"op": "load", "file": stem}, [], describe({"op": "load", "file": stem}))
+            if not answer.get("ok"):
+                return answer, values
+        return self._send(request, buffers, what)
+
+    def _send(self, request: dict, buffers: list[bytes], what: str) -> tuple[dict, list[bytes]]:
         if self.seed is not None:  # the worker seeds its generators before it answers
             request, self.seed = {**request, "seed_first": self.seed}, None
-        return self._exchange(request, buffers, what)
+        answer, values = self._exchange(request, buffers, what)
+        if request.get("op") == "load" and answer.get("ok"):
+            self.imported.add(str(request.get("file")))
+        return answer, values
 
     def close(self) -> None:
         if self.sock is not None:
@@ -156,6 +173,7 @@ class WorkerLink:
     def _drop(self) -> None:
         self.sock.close()
         self.sock = None
+        self.imported.clear()
         if self.pidfd is not None:
             os.close(self.pidfd)
             self.pidfd = None
@@ -190,6 +208,12 @@ class WorkerLink:
         except channel.ChannelTimeout:
             ended = self._lose()
             budget = timeout < (limit or self.limits.call_seconds)
+            if request.get("op") == "load" and not budget:
+                self.hung[str(request.get("file"))] = (
+                    f"Not run: {request.get('file')}.py did not finish importing within {timeout:g} s "
+                    "in an earlier check (an endless loop, a sleep or a long computation at the top "
+                    "level of the file?), so its checks are not run again. Move that code into a "
+                    "function, or remove it.")
             raise WorkerLost(
                 (f"Your code used up the submission's total time of {self.limits.total_seconds:g} s "
                  f"while {what}" if budget else f"No answer within {timeout:g} s while {what}")
@@ -216,11 +240,23 @@ class WorkerLink:
         return self.zygote.reap()
 
 
+def file_of(request: dict) -> str | None:
+    """The exercise file a request needs imported (its stem), if any."""
+    target = request.get("target")
+    if request.get("op") == "call" and isinstance(target, str):
+        return target.partition(".")[0]
+    if request.get("op") == "load":
+        return str(request.get("file"))
+    return None
+
+
 def describe(request: dict) -> str:
     """What a request asked for, in the words of a failure message."""
     target = request.get("target")
     if request.get("op") == "call" and isinstance(target, str):
         return f"calling {target}"
+    if request.get("op") == "load":
+        return f"importing {request.get('file')}.py"
     if request.get("op") == "call":
         return "calling a method of an object your code made"
     return {"build": "building an object for the checks", "describe": "describing your model",
