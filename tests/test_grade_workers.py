@@ -8,13 +8,11 @@ hidden tests, the network and other students' files; `fay` is honest and looks f
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from grading import run_grade
 
 from nnkit.grade import sandbox
 
@@ -76,12 +74,6 @@ def make_class(folder: Path, students: dict[str, dict[str, str]]) -> Path:
         for source in (ROOT / "solutions").glob("0*.py"):
             (folder / student / source.name).write_text(source.read_text() + snippets.get(source.name, ""))
     return folder
-
-
-def run_grade(class_dir: Path, out: Path, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "nnkit", "grade", str(class_dir), "--out", str(out),
-                           "--jobs", "2", "--timeout", "2"], capture_output=True, text=True, check=False,
-                          timeout=600, env={**os.environ, **(env or {})})
 
 
 @pytest.fixture(scope="module")
@@ -152,7 +144,7 @@ def test_a_file_one_student_leaves_in_tmp_is_not_there_for_another(graded):
 
 
 def test_without_bubblewrap_the_grader_still_runs_and_says_what_is_off(tmp_path):
-    done = run_grade(make_class(tmp_path / "class", {"fay": FAY}), tmp_path / "out", {"NNKIT_SANDBOX": "off"})
+    done = run_grade(make_class(tmp_path / "class", {"fay": FAY}), tmp_path / "out", env={"NNKIT_SANDBOX": "off"})
     assert done.returncode == 0, done.stdout + done.stderr
     results = json.loads((tmp_path / "out" / "results.json").read_text())
     assert results["protections"]["bwrap"] is False
