@@ -15,6 +15,12 @@ def parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="run the public checks (all, or one file or exercise)")
     check.add_argument("selector", nargs="?", help="05, 05_losses or 05_losses.mse (default: all)")
     check.add_argument("--path", type=Path, help="folder of exercise files to check (default: exercises/)")
+    check.add_argument("--no-server", action="store_true", help="check in this process, without the "
+                       "warm check server (also: NNKIT_CHECK_SERVER=off)")
+
+    server = commands.add_parser("server", help="the warm check server that makes `nnkit check` fast")
+    server.add_argument("action", choices=("start", "stop", "status"),
+                        help="start it now, stop it, or say whether it runs")
 
     watch = commands.add_parser("watch", help="re-check whenever an exercise file is saved")
     watch.add_argument("--path", type=Path, help="folder to watch (default: exercises/)")
@@ -67,8 +73,11 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command == "check":
-        from nnkit import check
-        return check.run(args.selector, args.path)
+        from nnkit import checkclient
+        return checkclient.check(args.selector, args.path, use_server=not args.no_server)
+    if args.command == "server":
+        from nnkit import checkclient
+        return checkclient.command(args.action)
     if args.command == "watch":
         from nnkit import watch
         return watch.run(args.path, poll=args.poll)
