@@ -1,7 +1,9 @@
 """Grading throughput: `nnkit grade --jobs 2` against one pytest process per submission.
 
 Grades N copies of the reference solutions both ways over the same hidden tests and prints the
-seconds per submission and their ratio. The baseline is what a plain setup does: a fresh
+seconds per submission and their ratio. A third number is the floor: the bare compute of the
+hidden tests, run in-process on the reference in one warm process with one torch thread (no
+isolation, no imports), so the isolation's own cost per submission shows. The baseline is what a plain setup does: a fresh
 `python -m pytest autograder` per submission with the in-process student fixture pointed at it,
 so each pays for importing torch and pytest (`--baseline-threads 1` gives it one torch thread,
 as the grader's workers have). Both runs happen in this script, one after the other, because
@@ -45,6 +47,30 @@ def timed(command: list[str], env: dict[str, str] | None = None) -> float:
     return time.perf_counter() - started
 
 
+BARE = """
+import sys, time, pytest, torch
+from pathlib import Path
+from nnkit.grade.jobs import pytest_args
+torch.set_num_threads(1)
+args = pytest_args(Path("autograder").resolve(), Path("solutions").resolve(), Path("data").resolve())
+codes = [pytest.main(args)]  # imports, collection caches, torch's lazy imports
+started = time.perf_counter()
+codes += [pytest.main(args) for _ in range(int(sys.argv[1]))]
+seconds = (time.perf_counter() - started) / int(sys.argv[1])
+print(seconds if set(codes) == {0} else f"pytest exit statuses {codes}")
+"""
+
+
+def bare_compute(rounds: int) -> float:
+    """Seconds a submission of the hidden tests costs in-process once everything is imported."""
+    done = subprocess.run([sys.executable, "-c", BARE, str(rounds)], cwd=ROOT, capture_output=True,
+                          text=True, check=False)
+    try:
+        return float(done.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        sys.exit(f"the bare-compute run failed:\n{done.stdout[-1000:]}{done.stderr[-2000:]}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", type=int, default=8, help="submissions (default 8)")
@@ -59,12 +85,16 @@ def main() -> int:
                        "--out", str(Path(scratch) / "out"), "--jobs", str(args.jobs)])
         baseline = sum(timed([sys.executable, "-m", "pytest", "autograder", "-q", "-p", "no:cacheprovider",
                               "--nnkit-path", str(student)], threads) for student in students)
+    bare = bare_compute(max(2, args.n // 4))
     per_grade, per_baseline = grade / args.n, baseline / args.n
     print(f"{args.n} submissions of the reference solutions, hidden tests in autograder/")
     print(f"  {f'nnkit grade --jobs {args.jobs}:':<34} {grade:7.2f} s total, {per_grade:6.3f} s a submission")
     label = f"one pytest process per submission{f' ({args.baseline_threads} thread)' if threads else ''}:"
     print(f"  {label:<34} {baseline:7.2f} s total, {per_baseline:6.3f} s a submission")
+    print(f"  {'bare compute, in-process, 1 thread:':<34} {'':>9} {bare:13.3f} s a submission")
     print(f"  ratio: nnkit grade is {per_baseline / per_grade:.1f}x faster (target: at least 5x)")
+    print(f"  isolation's cost: a submission takes {per_grade * args.jobs / bare:.2f}x its bare compute "
+          f"per core ({args.jobs} jobs)")
     return 0
 
 
