@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import socket
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -79,15 +78,17 @@ def run(selector: str | None, path: Path | None) -> int | None:
 
 
 def served(selector: str | None, path: Path | None) -> int | None:
+    """Hand this process's stdout and stderr, folder and environment to the server's child."""
     try:
         fds = [getattr(sys, name).fileno() for name in STREAMS]
+        cwd = os.getcwd()
     except (AttributeError, ValueError, OSError):
-        return None  # no real stdout/stderr (embedded, captured): nothing to hand over
+        return None  # no real stdout/stderr (embedded, captured), or no folder: check here
     for stream in (sys.stdout, sys.stderr):
         stream.flush()
     request = {
         "op": "check", "selector": selector, "path": str(path) if path is not None else None,
-        "cwd": os.getcwd(), "env": dict(os.environ), "umask": current_umask(), "argv": sys.argv,
+        "cwd": cwd, "env": dict(os.environ), "umask": current_umask(), "argv": sys.argv,
         "path_entry": sys.path[0] if sys.path else None, "client_pid": os.getpid(),
         **{name: {"encoding": getattr(sys, name).encoding, "errors": getattr(sys, name).errors}
            for name in STREAMS},
@@ -110,6 +111,7 @@ def served(selector: str | None, path: Path | None) -> int | None:
 
 
 def current_umask() -> int:
+    """The umask, which can only be read by setting it."""
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
@@ -117,6 +119,8 @@ def current_umask() -> int:
 
 def start_in_background() -> bool:
     """Start a server detached from this terminal; it serves the next `nnkit check`."""
+    import subprocess  # only the in-process path gets here: the served one need not import it
+
     place = checkproto.rendezvous()
     if not checkproto.private_folder(place.folder, create=True):
         return False

@@ -15,7 +15,6 @@ import stat
 import struct
 import sys
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent
@@ -50,12 +49,14 @@ def idle_seconds() -> float:
         return IDLE_SECONDS
 
 
-@dataclass(frozen=True)
 class Rendezvous:
-    """The files of one server: its socket, its lock (held while it lives) and its log."""
+    """The files of one server: its socket, its lock (held while it lives) and its log.
 
-    folder: Path
-    key: str
+    A plain class: dataclasses imports inspect, which costs the client ~30 ms on every check."""
+
+    def __init__(self, folder: Path, key: str):
+        self.folder = folder
+        self.key = key
 
     @property
     def socket(self) -> Path:
