@@ -219,13 +219,18 @@ class WorkerLink:
                  f"while {what}" if budget else f"No answer within {timeout:g} s while {what}")
                 + " (an endless loop, or far too slow?), so the grader stopped it. This check gets "
                 "no points; the next checks run in a fresh process." + _ended(ended), "timeout") from None
-        except channel.ChannelError as error:
+        except channel.ChannelClosed:
             ended = self._lose()
             raise WorkerLost(f"The process running your code ended while {what}: {ended}. "
                              "This check gets no points; the next checks run in a fresh process. "
-                             "(os._exit, a crash, or a limit such as 2 GiB of memory would do this.)"
-                             + ("" if isinstance(error, channel.ChannelClosed) else
-                                f" It also broke the grader's protocol: {error}."), "crashed") from None
+                             "(os._exit, a crash, or a limit such as 2 GiB of memory would do this.)",
+                             "crashed") from None
+        except channel.ChannelError as error:  # bytes that are not the worker's answer
+            self._lose()
+            raise WorkerLost(f"Your code wrote to the grader's channel while {what} ({error}), so "
+                             "nothing it sent can be trusted and the grader stopped it. This check "
+                             "gets no points; the next checks run in a fresh process. Write only to "
+                             "files you open yourself, or print.", "crashed") from None
         if answer.get("rid") != self.rid:
             self._lose()
             raise WorkerLost(f"Your code wrote to the grader's channel while {what}, so its answer "
