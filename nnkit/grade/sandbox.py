@@ -221,7 +221,7 @@ def protections(isolation: Isolation, limits: Limits, jobs: int) -> dict:
         "sandbox": ("bubblewrap: own PID, network, IPC and UTS namespaces; read-only interpreter, "
                     "site-packages and nnkit package only; dies with the grader"
                     if isolation.works else "none"),
-        "worker_namespaces": ("private mount (an empty /tmp), IPC and network namespaces per "
+        "worker_namespaces": ("private mount (empty /tmp, /var/tmp, /dev/shm), IPC and network namespaces per "
                               "worker" if isolation.private else "none"),
         "worker_uid": uids,
         "rlimits": limits.rlimits(),
