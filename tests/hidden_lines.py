@@ -56,7 +56,8 @@ def secret_lines() -> dict[str, str]:
             and not line.startswith(("import ", "from ", "#"))}
 
 
-def leaks(texts: dict[str, str]) -> list[str]:
-    """Each secret line found in one of `texts` (name → text), as `where `line` in name`."""
-    return [f"{where} `{line}` in {name}"
-            for line, where in secret_lines().items() for name, text in texts.items() if line in text]
+def leaks(texts: dict[str, str], own: str = "") -> list[str]:
+    """Each secret line found in one of `texts` (name → text), as `where `line` in name`; a line
+    that is also in `own` (what the reader handed in: their own code) is not a leak."""
+    return [f"{where} `{line}` in {name}" for line, where in secret_lines().items() if line not in own
+            for name, text in texts.items() if line in text]
