@@ -19,6 +19,8 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -85,21 +87,38 @@ def wait_until(condition, seconds: float = 60, what: str = "") -> None:
     raise AssertionError(f"timed out waiting: {what}")
 
 
-@pytest.fixture
-def server():
-    """A server folder of this test's own; whatever server ran there is stopped at the end."""
+@contextmanager
+def server_in_a_folder_of_its_own() -> Iterator[Server]:
+    """A server folder of its own; whatever server ran there is stopped at the end."""
     folder = Path(tempfile.mkdtemp(prefix="nk", dir="/tmp"))  # short: socket paths are limited
     folder.chmod(0o700)
     box = Server(folder)
-    yield box
-    folder.chmod(0o700)
-    box.nnkit("server", "stop")
-    for pid in box.pids | {p for p in map(_pid_in_log_line, box.log().splitlines()) if p}:
-        try:
-            wait_until(lambda pid=pid: not alive(pid), 10, f"server {pid} to stop")
-        except AssertionError:
-            os.kill(pid, signal.SIGKILL)
-    shutil.rmtree(folder, ignore_errors=True)
+    try:
+        yield box
+    finally:
+        folder.chmod(0o700)
+        box.nnkit("server", "stop")
+        for pid in box.pids | {p for p in map(_pid_in_log_line, box.log().splitlines()) if p}:
+            try:
+                wait_until(lambda pid=pid: not alive(pid), 10, f"server {pid} to stop")
+            except AssertionError:
+                os.kill(pid, signal.SIGKILL)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def server() -> Iterator[Server]:
+    """For tests that kill, replace or time out their server: one of their own."""
+    with server_in_a_folder_of_its_own() as box:
+        yield box
+
+
+@pytest.fixture(scope="module")
+def running() -> Iterator[Server]:
+    """One warm server the tests that only use it share (each start costs an import of torch)."""
+    with server_in_a_folder_of_its_own() as box:
+        box.start()
+        yield box
 
 
 def _pid_in_log_line(line: str) -> int | None:
@@ -119,22 +138,20 @@ def same_as_in_process(box: Server, *args: str, cwd: Path = ROOT) -> subprocess.
     return served
 
 
-def test_a_served_check_prints_the_same_lines_and_exit_status_as_an_in_process_one(server):
-    server.start()
-    solved = same_as_in_process(server, "--path", "solutions")
+def test_a_served_check_prints_the_same_lines_and_exit_status_as_an_in_process_one(running):
+    solved = same_as_in_process(running, "--path", "solutions")
     assert solved.returncode == 0 and "Progress: 34/34 exercises done" in solved.stdout
-    stubs = same_as_in_process(server)
+    stubs = same_as_in_process(running)
     assert stubs.returncode == 1 and "01_matrices.article_matrices is not started yet" in stubs.stdout
-    one = same_as_in_process(server, "05_losses.mse", "--path", "solutions")
+    one = same_as_in_process(running, "05_losses.mse", "--path", "solutions")
     assert one.returncode == 0 and "Progress: 1/1" in one.stdout
-    unknown = same_as_in_process(server, "99_nothing")
+    unknown = same_as_in_process(running, "99_nothing")
     assert unknown.returncode == 2 and "no exercise matches" in unknown.stdout
 
 
-def test_a_served_check_runs_in_the_clients_folder_with_a_relative_path(server, tmp_path):
-    server.start()
+def test_a_served_check_runs_in_the_clients_folder_with_a_relative_path(running, tmp_path):
     shutil.copytree(ROOT / "solutions", tmp_path / "mine")
-    run = same_as_in_process(server, "06", "--path", "mine", cwd=tmp_path)
+    run = same_as_in_process(running, "06", "--path", "mine", cwd=tmp_path)
     assert run.returncode == 0 and str(tmp_path / "mine") in run.stdout
 
 
@@ -160,12 +177,11 @@ def run_in_a_terminal(box: Server, *args: str) -> tuple[bytes, int]:
     return out, os.waitstatus_to_exitcode(status)
 
 
-def test_on_a_terminal_the_served_check_writes_the_same_colours(server):
-    server.start()
-    before = server.served()
-    served = run_in_a_terminal(server, "check", "05_losses.mse")
-    assert server.served() == before + 1
-    alone = run_in_a_terminal(server, "check", "05_losses.mse", "--no-server")
+def test_on_a_terminal_the_served_check_writes_the_same_colours(running):
+    before = running.served()
+    served = run_in_a_terminal(running, "check", "05_losses.mse")
+    assert running.served() == before + 1
+    alone = run_in_a_terminal(running, "check", "05_losses.mse", "--no-server")
     assert served == alone
     assert b"\x1b[1;31m" in served[0] and served[1] == 1  # red: rich saw a terminal
 
@@ -189,8 +205,8 @@ def test_a_killed_server_leads_to_an_in_process_check_and_a_new_server(server):
     os.kill(old, signal.SIGKILL)
     wait_until(lambda: not alive(old), 10, "the server to die")
     assert server.socket_path().exists()  # left behind by the dead server
-    run = server.nnkit("check", "--path", "solutions")
-    assert run.returncode == 0 and "Progress: 34/34" in run.stdout and run.stderr == ""
+    run = server.nnkit("check", "05", "--path", "solutions")
+    assert run.returncode == 0 and "Progress: 4/4" in run.stdout and run.stderr == ""
     wait_until(lambda: server.status() not in (None, old), 120, "a new server")
 
 
@@ -236,12 +252,11 @@ def rendezvous_key(env: dict) -> str:
                           check=True).stdout.strip()
 
 
-def test_no_server_flag_and_the_environment_switch_bypass_the_server(server):
-    server.start()
-    before = server.served()
-    assert server.nnkit("check", "05", "--no-server").returncode == 1
-    assert server.nnkit("check", "05", **{checkproto.ENV_SWITCH: "off"}).returncode == 1
-    assert server.served() == before
+def test_no_server_flag_and_the_environment_switch_bypass_the_server(running):
+    before = running.served()
+    assert running.nnkit("check", "05", "--no-server").returncode == 1
+    assert running.nnkit("check", "05", **{checkproto.ENV_SWITCH: "off"}).returncode == 1
+    assert running.served() == before
 
 
 def test_with_the_server_off_no_server_is_started(server):
@@ -252,10 +267,9 @@ def test_with_the_server_off_no_server_is_started(server):
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to connect as another uid")
-def test_a_request_from_another_uid_is_refused(server):
-    server.start()
-    path = server.socket_path()
-    server.folder.chmod(0o711)  # let uid 65534 reach the socket: the peer check must stop it
+def test_a_request_from_another_uid_is_refused(running):
+    path = running.socket_path()
+    running.folder.chmod(0o711)  # let uid 65534 reach the socket: the peer check must stop it
     path.chmod(0o777)
     reader, writer = os.pipe()
     pid = os.fork()
@@ -277,9 +291,9 @@ def test_a_request_from_another_uid_is_refused(server):
     os.waitpid(pid, 0)
     with os.fdopen(reader) as answer:
         said = json.loads(answer.read() or "null")
-    server.folder.chmod(0o700)
+    running.folder.chmod(0o700)
     assert said == {"ok": False, "error": "refused: another user"}
-    assert "refused a connection from uid 65534" in server.log()
+    assert "refused a connection from uid 65534" in running.log()
 
 
 def test_the_server_exits_after_its_idle_timeout(server):
@@ -302,21 +316,20 @@ def a_folder_where_mse_hangs(tmp_path: Path) -> Path:
 
 
 @pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGKILL], ids=["ctrl-c", "killed"])
-def test_a_client_that_goes_away_ends_its_check(server, tmp_path, how):
-    server.start()
+def test_a_client_that_goes_away_ends_its_check(running, tmp_path, how):
     folder = a_folder_where_mse_hangs(tmp_path)
-    before = server.served()
+    before = running.served()
     client = subprocess.Popen([sys.executable, "-m", "nnkit", "check", "05_losses.mse", "--path", str(folder)],
-                              cwd=ROOT, env=server.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                              cwd=ROOT, env=running.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        wait_until(lambda: server.served() == before + 1, 60, "the check to start")
-        child = int(server.log().rsplit(": child ", 1)[1].split()[0])
+        wait_until(lambda: running.served() == before + 1, 60, "the check to start")
+        child = int(running.log().rsplit(": child ", 1)[1].split()[0])
         time.sleep(1)
         assert alive(child)
         client.send_signal(how)
         assert client.wait(timeout=30) == (130 if how == signal.SIGINT else -signal.SIGKILL)
         wait_until(lambda: not alive(child), 30, "the child to be killed")
-        assert f"killed child {child}: its client went away" in server.log()
+        assert f"killed child {child}: its client went away" in running.log()
     finally:
         client.kill()
         client.wait()
