@@ -87,6 +87,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "build":
         from nnkit.build import command
         return command.run(check=args.check)
+    if args.command in ("grade", "demo"):
+        sys.dont_write_bytecode = True  # a batch writes to OUT_DIR only, no __pycache__ in the kit
     if args.command == "grade":
         from nnkit.grade import command as grade
         return grade.run(args.class_dir, args.out, jobs=args.jobs, timeout=args.timeout,

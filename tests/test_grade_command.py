@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from nnkit import kitpaths
-from nnkit.grade import command, staging
+from nnkit.grade import command, staging, uids
 
 
 def test_an_entry_that_breaks_staging_becomes_that_students_problem(tmp_path: Path, monkeypatch):
@@ -44,3 +46,34 @@ def test_an_installed_kit_finds_its_folders_from_anywhere_below_the_course_folde
     monkeypatch.setattr(kitpaths, "PACKAGE", tmp_path / "site-packages" / "nnkit")
     monkeypatch.chdir(tmp_path / "class" / "ann")
     assert kitpaths.kit_root() == tmp_path
+
+
+def test_two_batches_on_one_machine_never_share_a_worker_uid():
+    first = uids.claim(3, root=True)
+    try:
+        second = uids.claim(3, root=True)
+        try:
+            assert len(first.uids) == len(second.uids) == 3
+            assert not set(first.uids) & set(second.uids)
+            assert all(uids.FIRST <= uid < uids.FIRST + uids.COUNT for uid in first.uids + second.uids)
+        finally:
+            second.release()
+    finally:
+        first.release()
+
+
+def test_a_released_uid_is_free_again_and_a_full_range_is_a_clear_error():
+    everything = uids.claim(uids.COUNT, root=True)
+    try:
+        with pytest.raises(uids.NoFreeUid, match="held by other grading runs"):
+            uids.claim(1, root=True)
+    finally:
+        everything.release()
+    again = uids.claim(1, root=True)
+    again.release()
+    assert again.uids and again.uids[0] in everything.uids
+
+
+def test_the_claimed_uids_read_as_ranges_and_without_root_as_the_graders_own():
+    assert uids.Claim([65500, 65501, 65502, 65510]).describe() == "65500-65502, 65510"
+    assert uids.claim(2, root=False).describe().endswith("(the grader's own)")

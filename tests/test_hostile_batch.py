@@ -30,7 +30,7 @@ from hidden_lines import leaks
 from nnkit import catalog
 from nnkit.demo.command import source
 from nnkit.demo.students import DemoStudent
-from nnkit.grade import plugin, sandbox
+from nnkit.grade import plugin, uids
 from nnkit.grade.reports import safe_name
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,7 +43,7 @@ FILE_OF = {exercise.id: exercise.file for exercise in catalog.exercises()}
 MARKERS = {"@DETACHED@": "777.5151", "@LINGER@": "9.5151"}
 OVERSIZE = 100 * 1000 * 1000
 CODING_COOKIE = "# -*- coding: cp1251 -*-\n"
-WORKER_UIDS = range(sandbox.WORKER_UID_BASE, sandbox.WORKER_UID_BASE + sandbox.MAX_SLOTS)
+WORKER_UIDS = range(uids.FIRST, uids.FIRST + uids.COUNT)
 SETTLE_ROUNDS = 100  # the kernel ends a sandbox's processes a moment after its init exits
 NO_BWRAP = "bubblewrap (bwrap) is not installed: the hostile batch needs its sandbox"
 

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import os
 import shutil
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 from rich.console import Console
 from rich.markup import escape
 
 from nnkit import kitpaths
-from nnkit.grade import feedback, reports, resume, sandbox, staging, terminal
+from nnkit.grade import feedback, reports, resume, sandbox, staging, terminal, uids
 
 
 def run(class_dir: Path, out: Path, jobs: int | None = None, timeout: float = 10.0,
@@ -74,22 +74,29 @@ def run(class_dir: Path, out: Path, jobs: int | None = None, timeout: float = 10
             keep({"student": submission.student, "tests": []})
     tasks = [{"student": s.student, "staged": str(work / "staged" / reports.safe_name(s.student))}
              for s in staged if s.files and s.student not in records]
-    slots = max(1, min(jobs or os.cpu_count() or 1, sandbox.MAX_SLOTS, len(tasks) or 1))
-    protections = sandbox.protections(isolation, limits, slots)
-    terminal.protections(console, protections)
-    reused = sum(bool(s.files) for s in staged) - len(tasks)
-    if reused:
-        console.print(f"Resuming: {reused} submission{'s' * (reused != 1)} already graded by an "
-                      f"earlier run (records in {escape(str(work))}/) are not graded again; "
-                      "`--fresh` grades everything anew.")
-    if tasks:
-        try:
-            grade(tasks, slots, settings, console, keep)
-        except KeyboardInterrupt:
-            console.print(f"[red]Interrupted[/]: {len(records)} of {len(staged)} students done; their "
-                          f"records are in {escape(str(work))}/. No grades.csv was written: run the "
-                          "same command again to grade the rest.")
-            return 130
+    try:
+        claim = uids.claim(max(1, min(jobs or os.cpu_count() or 1, uids.COUNT, len(tasks) or 1)),
+                           isolation.root)
+    except uids.NoFreeUid as error:
+        console.print(f"[red]Cannot grade now[/]: {escape(str(error))}")
+        return 2
+    try:
+        protections = sandbox.protections(isolation, limits, claim.describe())
+        terminal.protections(console, protections)
+        reused = sum(bool(s.files) for s in staged) - len(tasks)
+        if reused:
+            console.print(f"Resuming: {reused} submission{'s' * (reused != 1)} already graded by an "
+                          f"earlier run (records in {escape(str(work))}/) are not graded again; "
+                          "`--fresh` grades everything anew.")
+        if tasks:
+            grade(tasks, replace(settings, uids=tuple(claim.uids)), console, keep)
+    except KeyboardInterrupt:
+        console.print(f"[red]Interrupted[/]: {len(records)} of {len(staged)} students done; their "
+                      f"records are in {escape(str(work))}/. No grades.csv was written: run the "
+                      "same command again to grade the rest.")
+        return 130
+    finally:
+        claim.release()
 
     write_outputs(out, list(records.values()), protections, [asdict(p) for p in class_problems])
     terminal.gradebook(console, list(records.values()))
@@ -114,11 +121,11 @@ def stage_safely(student: str, entry: Path, dest: Path) -> staging.Staged:
         return staged
 
 
-def grade(tasks: list[dict], slots: int, settings, console: Console, keep) -> None:
-    """Run the tasks through the job pool with a progress bar."""
+def grade(tasks: list[dict], settings, console: Console, keep) -> None:
+    """Run the tasks through the job pool, one job a claimed uid, with a progress bar."""
     from nnkit.grade import jobs
 
-    pool = jobs.Pool(slots, settings)
+    pool = jobs.Pool(len(settings.uids), settings)
     try:
         with terminal.progress(console, len(tasks)) as advance:
             def done(raw: dict) -> None:

@@ -40,6 +40,7 @@ class Settings:
     work: Path
     limits: sandbox.Limits
     isolation: sandbox.Isolation
+    uids: tuple[int | None, ...] = ()  # the worker uid of each slot (see `uids`)
 
 
 def pytest_args(tests: Path, folder: Path, data: Path) -> list[str]:
@@ -157,8 +158,8 @@ class Pool:
 
     def _start(self, slot: int, control: socket.socket | None = None) -> None:
         ours, theirs = self.context.Pipe()
-        zygote = ZygoteLink(slot, self.settings.isolation, self.settings.limits,
-                      self.settings.work / f"job-{slot}.log", control)
+        zygote = ZygoteLink(self.settings.uids[slot], self.settings.isolation, self.settings.limits,
+                            self.settings.work / f"job-{slot}.log", control)
         others = [other for other in self.controls if other is not control]
         process = self.context.Process(target=job_main, args=(slot, theirs, self.settings, zygote, others, os.getpid()),
                                        name=f"nnkit-job-{slot}", daemon=True)

@@ -24,10 +24,6 @@ from pathlib import Path
 import nnkit
 from nnkit import kitpaths
 
-# Workers of job slot N run as uid/gid WORKER_UID_BASE + N: a range Debian leaves unallocated,
-# distinct per slot so that "kill every process of this uid" never touches another slot.
-WORKER_UID_BASE = 65500
-MAX_SLOTS = 32
 SANDBOX_TMP = "/tmp"
 PROBE_SECONDS = 30
 # What the zygote keeps: change uid, signal workers, give a worker its home, wipe what a worker
@@ -58,11 +54,6 @@ def apply_rlimits(values: dict[str, int]) -> None:
     """Set each rlimit, soft and hard, in the calling process (a worker about to run code)."""
     for name, value in values.items():
         resource.setrlimit(getattr(resource, f"RLIMIT_{name}"), (value, value))
-
-
-def worker_uid(slot: int) -> int | None:
-    """The uid workers of `slot` run as, or None when we are not root and cannot change uid."""
-    return WORKER_UID_BASE + slot if os.geteuid() == 0 else None
 
 
 @dataclass
@@ -190,7 +181,7 @@ def zygote_command(isolation: Isolation, fds: str, scratch: str) -> list[str]:
     return (bwrap_args(isolation) + program + ["--sandboxed"]) if isolation.works else program
 
 
-def protections(isolation: Isolation, limits: Limits, jobs: int) -> dict:
+def protections(isolation: Isolation, limits: Limits, worker_uids: str) -> dict:
     """What is in force, for results.json and the terminal; `off` lists what is not."""
     off: list[str] = []
     if not isolation.works:
@@ -211,9 +202,6 @@ def protections(isolation: Isolation, limits: Limits, jobs: int) -> dict:
                    + ("inside the sandbox (they cannot reach the grader, but RLIMIT_NPROC does "
                       "not stop a fork bomb)" if isolation.works else
                       "and could tamper with the grader process; RLIMIT_NPROC has no effect"))
-    last = WORKER_UID_BASE + jobs - 1
-    uids = ((f"{WORKER_UID_BASE}" if jobs == 1 else f"{WORKER_UID_BASE}-{last}") if isolation.root
-            else f"{os.getuid()} (the grader's own)")
     return {
         "kit_version": nnkit.__version__,
         "bwrap": isolation.works,
@@ -223,7 +211,7 @@ def protections(isolation: Isolation, limits: Limits, jobs: int) -> dict:
                     if isolation.works else "none"),
         "worker_namespaces": ("private mount (empty /tmp, /var/tmp, /dev/shm), IPC and network namespaces per "
                               "worker" if isolation.private else "none"),
-        "worker_uid": uids,
+        "worker_uid": worker_uids,
         "rlimits": limits.rlimits(),
         "call_seconds": limits.call_seconds,
         "total_seconds": limits.total_seconds,

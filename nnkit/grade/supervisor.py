@@ -57,9 +57,9 @@ def launch(isolation: sandbox.Isolation, slots: int,
 class ZygoteLink:
     """A job's link to the zygote: the shared one it was given, or a private one it started."""
 
-    def __init__(self, slot: int, isolation: sandbox.Isolation, limits: sandbox.Limits, log: Path,
+    def __init__(self, uid: int | None, isolation: sandbox.Isolation, limits: sandbox.Limits, log: Path,
                  control: socket.socket | None = None):
-        self.slot, self.isolation, self.limits, self.log = slot, isolation, limits, log
+        self.uid, self.isolation, self.limits, self.log = uid, isolation, limits, log
         self.control = control
         self.process: subprocess.Popen | None = None  # set only for a zygote this job started
         self.scratch = ""
@@ -80,7 +80,7 @@ class ZygoteLink:
     def spawn(self) -> tuple[socket.socket, int | None]:
         """A socket to a new worker forked from the zygote, and a pidfd of it where available."""
         try:
-            channel.send(self.control, {"op": "spawn", "uid": sandbox.worker_uid(self.slot),
+            channel.send(self.control, {"op": "spawn", "uid": self.uid,
                                         "rlimits": self.limits.rlimits()}, timeout=CONTROL_SECONDS)
             fds, _ = channel.recv_fds(self.control, CONTROL_SECONDS)
         except (channel.ChannelError, AttributeError) as error:
