@@ -142,6 +142,16 @@ def test_hidden_check_runs_the_autograder_tests_of_that_exercise(capfd):
     assert "hidden tests pass" in capfd.readouterr().out
 
 
+def test_hidden_check_grades_the_kernels_functions_not_a_file_of_its_source():
+    if not (ROOT / "autograder" / "test_06_metrics.py").is_file():
+        pytest.skip("autograder/ is not in this checkout")
+    path = ROOT / "solutions" / "06_metrics.py"
+    names = namespace_of(path)
+    names["mape"] = lambda y_hat, y: 0.0  # redefined in a later cell; the source still has the right one
+    with pytest.raises(AssertionError):
+        notebook_check("06_metrics.mape", hidden=True, namespace=names, source=path.read_text())
+
+
 def test_check_asks_to_run_the_cell_when_the_function_is_not_defined(capfd):
     with pytest.raises(AssertionError, match="`bce` is not defined yet: run the cell"):
         notebook_check("05_losses.bce", namespace={"torch": __import__("torch")})

@@ -19,6 +19,7 @@ import pytest
 import torch
 
 from nnkit import kitpaths
+from nnkit.pytest_plugin import PROVIDED_STUDENT
 from nnkit.grade.supervisor import WorkerLink
 from nnkit.harness.failures import CheckFailure
 from nnkit.student import Student, StudentSideError, local_student
@@ -143,10 +144,13 @@ def session_of(config: pytest.Config) -> GradingSession | None:
 
 
 def student(config: pytest.Config) -> Student:
-    """The grading session's student, or an in-process one for the folder given by --nnkit-path."""
+    """The grading session's student; else one the caller provided (a notebook kernel's names);
+    else an in-process one for the folder given by --nnkit-path."""
     session = session_of(config)
     if session is not None:
         return session.student
+    if PROVIDED_STUDENT in config.stash:
+        return config.stash[PROVIDED_STUDENT]
     folder = submission_dir(config)
     data = config.getoption("--nnkit-data")
     return local_student(folder, Path(data) if data else kitpaths.data_dir(folder))
