@@ -95,13 +95,12 @@ def diagnose(got: Any, mistakes: Mistakes | None, tol: dict, expected: torch.Ten
     return ""
 
 
-def tensor(out: Outcome, expected: torch.Tensor, *, mistakes: Mistakes | None = None,
-           what: str = "a tensor") -> torch.Tensor:
+def tensor(out: Outcome, expected: torch.Tensor, *, mistakes: Mistakes | None = None) -> torch.Tensor:
     """The result is a plain torch.Tensor with the expected dtype, shape and values."""
     got = result(out)
     tol = tolerance(out)
     if type(got) is not torch.Tensor:
-        fail(out, f"{what}: a torch.Tensor like {show(expected)}",
+        fail(out, f"a plain torch.Tensor like {show(expected)}",
              f"{_kind(out, got)}: {show(got)}",
              "Return a plain torch.Tensor (not a list, a number or a subclass).")
     if got.dtype != expected.dtype:
@@ -358,7 +357,8 @@ def shaped(out: Outcome, shape: Sequence[int], dtype: torch.dtype = torch.float3
            what: str = "a tensor") -> torch.Tensor:
     """The result is a plain torch.Tensor of this shape and dtype (its values are not checked)."""
     got = result(out)
-    want = f"{what}: a torch.Tensor of shape {tuple(shape)}, {_dtype_name(dtype)}"
+    want = f"a torch.Tensor of shape {tuple(shape)}, {_dtype_name(dtype)}"
+    want = want if what == "a tensor" else f"{what}: {want}"
     if type(got) is not torch.Tensor:
         fail(out, want, f"{_kind(out, got)}: {show(got)}", "Return a plain torch.Tensor.")
     if got.dtype != dtype or tuple(got.shape) != tuple(shape):

@@ -26,7 +26,7 @@ def show(value: Any) -> str:
             return f"{text} (shape {shape_of(value)}, {dtype})"
         return f"a tensor of shape {shape_of(value)}, {dtype}"
     if isinstance(value, Handle):
-        return f"a {value.type_name} object"
+        return f"{'an' if value.type_name[:1].lower() in 'aeiou' else 'a'} {value.type_name} object"
     if isinstance(value, Spec):
         return {"module": "a model", "loss": f"{value.params.get('name', 'a loss')}()",
                 "optimizer": f"{value.params.get('name', 'an')} optimizer",
