@@ -100,6 +100,14 @@ def test_an_oversized_exercise_file_is_left_out(tmp_path):
     assert "too_large" in kinds(staged)
 
 
+def test_a_file_left_out_for_its_size_is_not_also_called_missing(tmp_path):
+    entry = write_zip(tmp_path / "gus.zip", {"01_matrices.py": b"#" * (staging.MAX_SOURCE_BYTES + 1),
+                                             "02_linear.py": b"x = 1\n"})
+    staged = stage(entry, tmp_path)
+    missing = next(p.message for p in staged.problems if p.kind == "missing_file")
+    assert "01_matrices.py" not in missing and "03_activations.py" in missing
+
+
 @pytest.mark.parametrize("make", ["empty_folder", "empty_zip", "corrupt_zip"])
 def test_an_empty_or_corrupt_submission_is_one_clear_problem_and_nothing_to_grade(tmp_path, make):
     if make == "empty_folder":

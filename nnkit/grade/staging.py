@@ -140,6 +140,7 @@ def select(members: list[Member], staged: Staged) -> None:
                                        f"{'/'.join(home) or 'the top folder'}, ignored "
                                        f"{', '.join(others)}."))
     ignored: list[str] = []
+    refused: set[str] = set()  # handed in but left out, each with a problem of its own
     for member in members:
         name, folder = member.parts[-1], member.parts[:-1]
         if member in notebooks:
@@ -150,9 +151,11 @@ def select(members: list[Member], staged: Staged) -> None:
                 staged.problems.append(Problem("ignored_file", f"{member.path}: ignored, {note}."))
             elif folder not in counts or name not in expected:  # (the others: "ambiguous" above)
                 ignored.append(member.path)
-        elif _usable(member, MAX_SOURCE_BYTES, staged):
-            data = _read(member, MAX_SOURCE_BYTES, staged)
-            if data is not None:
+        else:
+            data = _read(member, MAX_SOURCE_BYTES, staged) if _usable(member, MAX_SOURCE_BYTES, staged) else None
+            if data is None:
+                refused.add(name)
+            else:
                 staged.files[name] = data
     for notebook in notebooks:
         _take_notebook(notebook, staged)
@@ -160,7 +163,7 @@ def select(members: list[Member], staged: Staged) -> None:
         more = f" and {len(ignored) - MAX_LISTED} more" if len(ignored) > MAX_LISTED else ""
         staged.problems.append(Problem("ignored_file", "Not graded (not exercise files): "
                                        + ", ".join(ignored[:MAX_LISTED]) + more + "."))
-    missing = [name for name in expected_names() if name not in staged.files]
+    missing = [name for name in expected_names() if name not in staged.files and name not in refused]
     if missing and staged.files:
         staged.problems.append(Problem("missing_file", f"Missing: {', '.join(missing)}; the "
                                        "exercises in them get no points."))
