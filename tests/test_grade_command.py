@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -65,7 +68,7 @@ def test_two_batches_on_one_machine_never_share_a_worker_uid():
 def test_a_released_uid_is_free_again_and_a_full_range_is_a_clear_error():
     everything = uids.claim(uids.COUNT, root=True)
     try:
-        with pytest.raises(uids.NoFreeUid, match="held by other grading runs"):
+        with pytest.raises(uids.NoFreeUid, match="none of the 32 worker uids"):
             uids.claim(1, root=True)
     finally:
         everything.release()
@@ -77,3 +80,32 @@ def test_a_released_uid_is_free_again_and_a_full_range_is_a_clear_error():
 def test_the_claimed_uids_read_as_ranges_and_without_root_as_the_graders_own():
     assert uids.Claim([65500, 65501, 65502, 65510]).describe() == "65500-65502, 65510"
     assert uids.claim(2, root=False).describe().endswith("(the grader's own)")
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to run a process as another uid")
+def test_a_uid_that_a_process_outside_the_grader_uses_is_never_claimed():
+    probe = uids.claim(1, root=True)
+    probe.release()
+    (busy,) = probe.uids
+    stranger = subprocess.Popen(["sleep", "60"], user=busy, group=busy)
+    try:
+        deadline = time.monotonic() + 10
+        while not uids.taken(busy) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        claim = uids.claim(2, root=True)
+        claim.release()
+        assert busy not in claim.uids
+    finally:
+        stranger.kill()
+        stranger.wait()
+
+
+def test_a_uid_that_names_an_account_is_never_claimed(monkeypatch):
+    import pwd
+
+    account = uids.FIRST + 3
+    real = pwd.getpwuid
+    monkeypatch.setattr(pwd, "getpwuid", lambda uid: real(0) if uid == account else real(uid))
+    claim = uids.claim(uids.COUNT, root=True)
+    claim.release()
+    assert account not in claim.uids and claim.uids

@@ -4,14 +4,20 @@ After each student the zygote kills every process of the worker's uid, and RLIMI
 per uid: two batches on the same uid would kill each other's workers and share one process
 limit. A batch claims each uid by binding an abstract Unix socket named after it: no file on
 disk, and the kernel lets go of it when the grader ends, even by SIGKILL. Forked jobs inherit
-the sockets, so a uid stays claimed until the last process of the batch is gone.
+the sockets, so a uid stays claimed until the last process of the batch is gone. A uid that
+names an account, owns a running process or a group is never claimed: killing "every process
+of the uid" must only ever hit the grader's own workers.
 """
 
 from __future__ import annotations
 
+import grp
 import os
+import pwd
 import socket
 from dataclasses import dataclass, field
+
+from nnkit.grade.zygote import processes_of
 
 FIRST = 65500  # a range Debian leaves unallocated (65534 is nobody)
 COUNT = 32
@@ -45,6 +51,22 @@ class Claim:
         return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in ranges)
 
 
+def taken(uid: int) -> bool:
+    """Whether `uid` belongs to someone else: an account or group of that number, or a live
+    process of that uid that no grading run holds (ours hold the uid's socket first)."""
+    try:
+        pwd.getpwuid(uid)
+        return True
+    except KeyError:
+        pass
+    try:
+        grp.getgrgid(uid)
+        return True
+    except KeyError:
+        pass
+    return bool(processes_of(uid))
+
+
 def claim(count: int, root: bool | None = None) -> Claim:
     """Hold `count` free worker uids (fewer if other runs hold the rest, at least one)."""
     if not (os.geteuid() == 0 if root is None else root):
@@ -60,9 +82,13 @@ def claim(count: int, root: bool | None = None) -> Claim:
         except OSError:
             sock.close()
             continue
+        if taken(uid):
+            sock.close()
+            continue
         held.append(sock)
         uids.append(uid)
     if not uids:
-        raise NoFreeUid(f"all {COUNT} worker uids ({FIRST}-{FIRST + COUNT - 1}) are held by other "
-                        "grading runs on this machine; wait for one of them to finish.")
+        raise NoFreeUid(f"none of the {COUNT} worker uids ({FIRST}-{FIRST + COUNT - 1}) is free: other "
+                        "grading runs hold them, or accounts or processes use them; wait for the "
+                        "other runs to finish, or free that range.")
     return Claim(uids, held)
