@@ -1,8 +1,12 @@
 """Find the calls an exercise does not allow ("not allowed" in the curriculum) in a student's source.
 
 `scan(source, "entry", forbidden)` reads the source text with `ast` (it never imports or runs it)
-and returns every place where the function `entry` (a class: all of it), or a function, class or
-module-level name of the same file that it uses, refers to a forbidden name. Forbidden names are
+and returns every place where the function `entry`, or a function, class or module-level name of
+the same file that it uses, refers to a forbidden name. For a class the rule is about what it
+computes (the curriculum forbids nn.Linear in MyLinear's forward, not in how it initialises its
+weights): its bases, its `forward` or `__call__`, the methods they reach through `self`, and the
+calls that made the attributes they use (`self.inner = nn.Linear(...)`); a class with neither
+method is read whole. Forbidden names are
 the catalog's dotted names: "torch.matmul", "torch.nn.functional.linear", "torch.nn.Linear",
 "Tensor.matmul" (a tensor method, written `x.matmul(...)`), "@" (the operator) or a module such
 as "torch.optim" (everything in it). Names are resolved through the file's imports and simple
@@ -174,6 +178,38 @@ def _find_definition(tree: ast.Module, module: _Module, name: str) -> ast.AST | 
                 None)
 
 
+def _roots(start: ast.AST) -> list[ast.AST]:
+    """The parts of a definition that run when the exercise is used (see the module docstring)."""
+    if not isinstance(start, ast.ClassDef):
+        return [start]
+    methods = {node.name: node for node in start.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    queue = [methods[name] for name in ("forward", "__call__") if name in methods]
+    if not queue:
+        return [start]
+    makers: dict[str, list[ast.AST]] = {}  # self.attr = a call: the function that was called
+    for node in ast.walk(start):
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+            for target in node.targets:
+                if _on_self(target):
+                    makers.setdefault(target.attr, []).append(node.value.func)
+    roots: list[ast.AST] = [*start.bases, *(k.value for k in start.keywords), *start.decorator_list]
+    seen = {method.name for method in queue}
+    while queue:
+        method = queue.pop(0)
+        roots.append(method)
+        for node in ast.walk(method):
+            if _on_self(node):
+                roots.extend(maker for maker in makers.pop(node.attr, []))
+                if node.attr in methods and node.attr not in seen:
+                    seen.add(node.attr)
+                    queue.append(methods[node.attr])
+    return roots
+
+
+def _on_self(node: ast.AST) -> bool:
+    return isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self"
+
+
 def scan(source: str, name: str, forbidden: Iterable[str]) -> list[Finding]:
     """Every use of a forbidden name by `name` (a function or class of `source`) or its helpers.
 
@@ -189,7 +225,7 @@ def scan(source: str, name: str, forbidden: Iterable[str]) -> list[Finding]:
     if start is None:
         return []
     found: dict[tuple[str, int], Finding] = {}
-    queue, seen = [(name, start)], {name}
+    queue, seen = [(name, root) for root in _roots(start)], {name}
     while queue:
         where, root = queue.pop(0)
         for node in _walk(root):

@@ -216,3 +216,46 @@ def test_the_hidden_check_reports_a_file_that_cannot_load_as_a_submission_proble
     with pytest.raises(CheckFailure) as failure:
         expect.allowed_calls(local_student(folder), folder, "01_matrices.entry")
     assert failure.value.kind == "submission"
+
+
+def test_a_layer_class_used_only_to_initialise_weights_is_not_flagged():
+    source = """
+        from torch import nn
+
+        class MyLinear(nn.Module):
+            def __init__(self, n_in, n_out):
+                super().__init__()
+                start = nn.Linear(n_in, n_out)
+                self.weight = nn.Parameter(start.weight.detach().clone())
+                self.bias = nn.Parameter(start.bias.detach().clone())
+
+            def forward(self, X):
+                return X @ self.weight.T + self.bias
+        """
+    assert found(source, "MyLinear", LINEAR) == []
+
+
+def test_a_forbidden_call_in_a_method_that_forward_reaches_through_self_is_found():
+    source = """
+        import torch.nn.functional as F
+        from torch import nn
+
+        class MyLinear(nn.Module):
+            def product(self, X):
+                return F.linear(X, self.weight, self.bias)
+
+            def forward(self, X):
+                return self.product(X)
+        """
+    assert found(source, "MyLinear", LINEAR) == [("torch.nn.functional.linear", 7)]
+
+
+def test_a_class_that_inherits_a_forbidden_layer_is_found():
+    source = """
+        from torch import nn
+
+        class MyLinear(nn.Linear):
+            def forward(self, X):
+                return super().forward(X)
+        """
+    assert found(source, "MyLinear", LINEAR) == [("torch.nn.Linear", 4)]
