@@ -52,22 +52,10 @@ def broken_numpy(tmp_path_factory) -> Path:
     return folder
 
 
-def solved(release: Path, source: Path) -> str:
-    """The released notebook with each solution cell filled in as the source has it."""
-    import nbformat
-
-    answers = {c.metadata["nbgrader"]["grade_id"]: c.source
-               for c in nbformat.read(source, as_version=4).cells
-               if c.metadata.get("nbgrader", {}).get("solution")}
-    notebook = nbformat.read(release, as_version=4)
-    for cell in notebook.cells:
-        if cell.metadata.get("nbgrader", {}).get("solution"):
-            cell.source = answers[cell.metadata["nbgrader"]["grade_id"]]
-    return nbformat.writes(notebook)
-
-
 @pytest.fixture(scope="module")
 def course(tmp_path_factory, broken_numpy) -> Path:
+    from nnkit.build.notebooks import fill_solutions  # jupytext and nbformat: the notebooks extra
+
     course = tmp_path_factory.mktemp("nbgrader") / "course"
     shutil.copytree(ROOT / "source", course)
     nbgrader(course, "generate_assignment", SELECTION)
@@ -76,8 +64,9 @@ def course(tmp_path_factory, broken_numpy) -> Path:
         for student in STUDENTS:
             folder = course / "submitted" / student / assignment
             folder.mkdir(parents=True)
-            text = solved(release, course / assignment / f"{assignment}.ipynb") if student == "solved" \
-                else release.read_text()
+            text = release.read_text()
+            if student == "solved":
+                text = fill_solutions(text, (course / assignment / f"{assignment}.ipynb").read_text())
             (folder / f"{assignment}.ipynb").write_text(text)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(broken_numpy),
                                                                      os.environ.get("PYTHONPATH")]))}
