@@ -1,10 +1,10 @@
 """Private namespaces for one worker: its own mounts (a fresh /tmp), IPC objects and network.
 
 A worker, still root, calls `enter_private` before it drops to its uid: whatever it writes to
-/tmp, /var/tmp, /dev/shm or /run/lock, the System V objects it makes and the sockets it opens vanish when its last
-process dies, and it has no network at all (a new network namespace holds only a loopback that
-is down). Needs CAP_SYS_ADMIN: the zygote keeps it inside bubblewrap; a root grader has it
-without. `probe` says whether this works here.
+/tmp, /var/tmp, /dev/shm or /run/lock, the System V objects it makes and the sockets it opens
+vanish when its last process dies, and it has no network at all (a new network namespace holds
+only a loopback that is down). Needs CAP_SYS_ADMIN: the zygote keeps it inside bubblewrap; a
+root grader has it without. `probe` says whether this works here.
 """
 
 from __future__ import annotations
@@ -32,8 +32,10 @@ def enter_private() -> bool:
     if libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None) != 0:
         raise OSError(ctypes.get_errno(), "cannot make the mounts private")
     for folder in PRIVATE_FOLDERS:
-        if Path(folder).is_dir() and not Path(folder).is_symlink() and libc.mount(b"tmpfs", folder.encode(), b"tmpfs", MS_NOSUID | MS_NODEV,
-                                                f"mode=1777,size={TMP_SIZE}".encode()) != 0:
+        if not Path(folder).is_dir() or Path(folder).is_symlink():
+            continue
+        if libc.mount(b"tmpfs", folder.encode(), b"tmpfs", MS_NOSUID | MS_NODEV,
+                      f"mode=1777,size={TMP_SIZE}".encode()) != 0:
             raise OSError(ctypes.get_errno(), f"cannot mount a private {folder}")
     return True
 
