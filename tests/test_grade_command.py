@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from nnkit import kitpaths
-from nnkit.grade import command, staging, uids
+from nnkit.grade import command, staging, supervisor, uids
 
 
 def test_an_entry_that_breaks_staging_becomes_that_students_problem(tmp_path: Path, monkeypatch):
@@ -109,3 +109,15 @@ def test_a_uid_that_names_an_account_is_never_claimed(monkeypatch):
     claim = uids.claim(uids.COUNT, root=True)
     claim.release()
     assert account not in claim.uids and claim.uids
+
+
+def test_scratch_folders_of_killed_graders_are_removed_and_live_ones_kept(tmp_path):
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    dead = tmp_path / f"{supervisor.SCRATCH_PREFIX}{gone.pid}-abc"
+    live = tmp_path / f"{supervisor.SCRATCH_PREFIX}{os.getpid()}-def"
+    other = tmp_path / "nnkit-grade-notapid-x"
+    for folder in (dead, live, other):
+        (folder / "nnkit-1").mkdir(parents=True)
+    supervisor.remove_orphaned_scratch(tmp_path)
+    assert not dead.exists() and live.exists() and other.exists()

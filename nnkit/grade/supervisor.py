@@ -20,6 +20,7 @@ from pathlib import Path
 from nnkit.grade import channel, sandbox
 from nnkit.harness.failures import CheckFailure
 
+SCRATCH_PREFIX = "nnkit-grade-"
 START_SECONDS = 120.0
 CONTROL_SECONDS = 30.0
 STAGE_SECONDS = 30.0
@@ -42,8 +43,7 @@ def launch(isolation: sandbox.Isolation, slots: int,
     pairs = [socket.socketpair() for _ in range(slots)]
     scratch = sandbox.SANDBOX_TMP
     if not isolation.works:
-        scratch = tempfile.mkdtemp(prefix="nnkit-grade-")
-        os.chmod(scratch, 0o755)
+        scratch = make_scratch()
     fds = [theirs.fileno() for _, theirs in pairs]
     command = sandbox.zygote_command(isolation, ",".join(map(str, fds)), scratch)
     with open(log, "ab") as out:
@@ -52,6 +52,37 @@ def launch(isolation: sandbox.Isolation, slots: int,
     for _, theirs in pairs:
         theirs.close()
     return process, [ours for ours, _ in pairs], scratch
+
+
+def make_scratch() -> str:
+    """A folder for workers without a sandbox, named after this process; first, remove the
+    folders of graders that were killed before they could (SIGKILL leaves them behind)."""
+    remove_orphaned_scratch()
+    scratch = tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-")
+    os.chmod(scratch, 0o755)
+    return scratch
+
+
+def remove_orphaned_scratch(folder: Path | None = None) -> None:
+    """Remove this user's scratch folders whose grader process no longer runs."""
+    for path in Path(folder or tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*-*"):
+        owner = path.name[len(SCRATCH_PREFIX):].split("-", 1)[0]
+        try:
+            mine = path.is_dir() and not path.is_symlink() and path.lstat().st_uid == os.getuid()
+        except OSError:
+            continue
+        if mine and owner.isdigit() and not _runs(int(owner)):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _runs(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 class ZygoteLink:
