@@ -53,27 +53,8 @@ def run(class_dir: Path, out: Path, jobs: int | None = None, timeout: float = 10
     settings = pool.default_settings(work, limits, isolation, tests)
     batch = resume.batch_fingerprint(settings.tests, settings.data, limits)
 
-    records: dict[str, dict] = {}
-    problems = {s.student: [asdict(p) for p in s.problems] for s in staged}
-    sources = {s.student: s.source for s in staged}
-    fingerprints = {s.student: resume.submission_fingerprint(
-        batch, s.student, work / "staged" / reports.safe_name(s.student), s.source, problems[s.student])
-        for s in staged}
-
-    def keep(raw: dict) -> None:
-        student = raw["student"]
-        record = reports.student_record(student, sources[student], problems[student], raw)
-        resume.save(work, student, fingerprints[student], record)
-        records[student] = record
-
-    for submission in staged:
-        earlier = None if fresh else resume.load(work, submission.student, fingerprints[submission.student])
-        if earlier is not None:
-            records[submission.student] = earlier
-        elif not submission.files:
-            keep({"student": submission.student, "tests": []})
-    tasks = [{"student": s.student, "staged": str(work / "staged" / reports.safe_name(s.student))}
-             for s in staged if s.files and s.student not in records]
+    ledger = resume.Ledger(work, batch, staged, fresh)
+    records, tasks = ledger.records, ledger.tasks()
     try:
         claim = uids.claim(max(1, min(jobs or os.cpu_count() or 1, uids.COUNT, len(tasks) or 1)),
                            isolation.root)
@@ -83,13 +64,12 @@ def run(class_dir: Path, out: Path, jobs: int | None = None, timeout: float = 10
     try:
         protections = sandbox.protections(isolation, limits, claim.describe())
         terminal.protections(console, protections)
-        reused = sum(bool(s.files) for s in staged) - len(tasks)
-        if reused:
-            console.print(f"Resuming: {reused} submission{'s' * (reused != 1)} already graded by an "
-                          f"earlier run (records in {escape(str(work))}/) are not graded again; "
-                          "`--fresh` grades everything anew.")
+        if ledger.reused:
+            console.print(f"Resuming: {ledger.reused} submission{'s' * (ledger.reused != 1)} already "
+                          f"graded by an earlier run (records in {escape(str(work))}/) are not graded "
+                          "again; `--fresh` grades everything anew.")
         if tasks:
-            grade(tasks, replace(settings, uids=tuple(claim.uids)), console, keep)
+            grade(tasks, replace(settings, uids=tuple(claim.uids)), console, ledger.keep)
     except KeyboardInterrupt:
         console.print(f"[red]Interrupted[/]: {len(records)} of {len(staged)} students done; their "
                       f"records are in {escape(str(work))}/. No grades.csv was written: run the "

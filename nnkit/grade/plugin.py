@@ -19,9 +19,9 @@ import pytest
 import torch
 
 from nnkit import kitpaths
-from nnkit.pytest_plugin import PROVIDED_STUDENT
 from nnkit.grade.supervisor import WorkerLink
 from nnkit.harness.failures import CheckFailure
+from nnkit.pytest_plugin import PROVIDED_STUDENT
 from nnkit.student import Student, StudentSideError, local_student
 
 SESSION = pytest.StashKey["GradingSession"]()

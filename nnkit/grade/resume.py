@@ -16,6 +16,7 @@ from pathlib import Path
 
 from nnkit import kitpaths
 from nnkit.grade import reports, sandbox
+from nnkit.grade.staging import Staged
 
 FORMAT = 1
 
@@ -76,3 +77,39 @@ def remove_leftovers(out: Path) -> None:
         if folder.is_dir():
             for leftover in folder.glob(".*.tmp"):
                 leftover.unlink(missing_ok=True)
+
+
+class Ledger:
+    """A batch's scored records: reused from an earlier run where still valid, else kept as
+    they arrive (written at once, so a crash loses nothing that was graded)."""
+
+    def __init__(self, work: Path, batch: str, staged: list[Staged], fresh: bool = False):
+        self.work = work
+        self.records: dict[str, dict] = {}
+        self.staged = {s.student: s for s in staged}
+        self.problems = {s.student: [asdict(p) for p in s.problems] for s in staged}
+        self.fingerprints = {s.student: submission_fingerprint(batch, s.student, self.folder(s.student),
+                                                               s.source, self.problems[s.student])
+                             for s in staged}
+        for submission in staged:
+            earlier = None if fresh else load(work, submission.student, self.fingerprints[submission.student])
+            if earlier is not None:
+                self.records[submission.student] = earlier
+            elif not submission.files:
+                self.keep({"student": submission.student, "tests": []})
+        self.reused = sum(bool(s.files) for s in staged if s.student in self.records)
+
+    def folder(self, student: str) -> Path:
+        return self.work / "staged" / reports.safe_name(student)
+
+    def tasks(self) -> list[dict]:
+        """What is left to grade: one task a student with files and no valid record."""
+        return [{"student": s.student, "staged": str(self.folder(s.student))}
+                for s in self.staged.values() if s.files and s.student not in self.records]
+
+    def keep(self, raw: dict) -> None:
+        """Score a job's raw result and write the record before anything else happens."""
+        student = raw["student"]
+        record = reports.student_record(student, self.staged[student].source, self.problems[student], raw)
+        save(self.work, student, self.fingerprints[student], record)
+        self.records[student] = record
