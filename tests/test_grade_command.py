@@ -121,3 +121,7 @@ def test_scratch_folders_of_killed_graders_are_removed_and_live_ones_kept(tmp_pa
         (folder / "nnkit-1").mkdir(parents=True)
     supervisor.remove_orphaned_scratch(tmp_path)
     assert not dead.exists() and live.exists() and other.exists()
+
+
+def test_a_batch_with_nothing_left_to_grade_claims_no_uid():
+    assert uids.Claim([]).describe() == "none (nothing left to grade)"

@@ -56,7 +56,7 @@ def run(out: Path, jobs: int | None = None) -> int:
     console.print(f"[bold]Demo class[/] in {escape(str(class_dir))}:")
     for student in STUDENTS:
         console.print(f"  {student.id:<12} {escape(student.story)}")
-    code = grade.run(class_dir, Path(out), jobs=jobs, console=console)
+    code = grade.run(class_dir, Path(out), jobs=jobs, console=console, fresh=True)  # a demo grades
     console.print("Feedback pages, one per student:")
     for student in STUDENTS:
         console.print(f"  {escape(str(Path(out) / 'feedback' / (safe_name(student.id) + '.html')))}")

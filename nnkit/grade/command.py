@@ -55,9 +55,9 @@ def run(class_dir: Path, out: Path, jobs: int | None = None, timeout: float = 10
 
     ledger = resume.Ledger(work, batch, staged, fresh)
     records, tasks = ledger.records, ledger.tasks()
+    slots = max(1, min(jobs or os.cpu_count() or 1, uids.COUNT, len(tasks)))
     try:
-        claim = uids.claim(max(1, min(jobs or os.cpu_count() or 1, uids.COUNT, len(tasks) or 1)),
-                           isolation.root)
+        claim = uids.claim(slots, isolation.root) if tasks else uids.Claim([])
     except uids.NoFreeUid as error:
         console.print(f"[red]Cannot grade now[/]: {escape(str(error))}")
         return 2

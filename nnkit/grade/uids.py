@@ -40,6 +40,8 @@ class Claim:
         self.held.clear()
 
     def describe(self) -> str:
+        if not self.uids:
+            return "none (nothing left to grade)"
         if self.uids[0] is None:
             return f"{os.getuid()} (the grader's own)"
         ranges: list[list[int]] = []
