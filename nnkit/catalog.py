@@ -5,10 +5,11 @@ Every tool reads exercise metadata from here and nowhere else.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+
+from nnkit.tomlcompat import tomllib
 
 INFO = Path(__file__).with_name("info.toml")
 

@@ -15,9 +15,8 @@ import shutil
 import zipfile
 from pathlib import Path
 
-import tomllib
-
 from nnkit import catalog, kitpaths
+from nnkit.tomlcompat import tomllib
 
 Files = dict[str, bytes]  # a bundle: relative path (with "/") → content
 

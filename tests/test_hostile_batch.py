@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import tomllib
 from grading import grade_command, run
 from hidden_lines import leaks
 
@@ -32,6 +31,7 @@ from nnkit.demo.command import source
 from nnkit.demo.students import DemoStudent
 from nnkit.grade import plugin, uids
 from nnkit.grade.reports import safe_name
+from nnkit.tomlcompat import tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFINE = ROOT / "tests" / "hostile" / "confine.py"

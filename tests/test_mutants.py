@@ -19,7 +19,6 @@ import shutil
 import subprocess
 import sys
 import time
-import tomllib
 from collections import Counter
 from pathlib import Path
 
@@ -27,6 +26,7 @@ import pytest
 
 from nnkit import catalog, kitpaths
 from nnkit.harness import mistakes
+from nnkit.tomlcompat import tomllib
 
 ROOT = kitpaths.kit_root()
 SOLUTIONS = ROOT / "solutions"
