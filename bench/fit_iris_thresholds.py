@@ -22,7 +22,7 @@ from torch import nn
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from autograder import cases  # noqa: E402
+from autograder import cases
 
 
 def load(path: Path, name: str):
@@ -53,7 +53,7 @@ def score(fit, split_seed: int) -> float:
 
 def quantiles(values: list[float]) -> str:
     ordered = sorted(values)
-    pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]  # noqa: E731
+    pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]
     return (f"min {ordered[0]:.1f}  p1 {pick(0.01):.1f}  p5 {pick(0.05):.1f}  p10 {pick(0.10):.1f}  "
             f"median {statistics.median(ordered):.1f}  max {ordered[-1]:.1f}")
 

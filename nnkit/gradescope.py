@@ -21,7 +21,14 @@ import tempfile
 from pathlib import Path
 
 from nnkit import kitpaths
-from nnkit.release import Files, data_files, exercise_files, package_files, pyproject, write_zip
+from nnkit.release import (
+    Files,
+    data_files,
+    exercise_files,
+    package_files,
+    pyproject,
+    write_zip,
+)
 
 ROOT_VARIABLE = "NNKIT_GRADESCOPE_ROOT"
 STUDENT = "submission"

@@ -7,9 +7,10 @@ paths encode and decode every value, so a check behaves the same in both places.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from nnkit import codec
 from nnkit.codec import Handle, Spec

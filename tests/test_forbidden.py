@@ -148,11 +148,11 @@ def test_a_tensor_method_of_a_forbidden_name_is_found_on_any_expression():
     "import torch\n\ndef matmul(A, B):\n    return torch.stack([torch.outer(A[:, t], B[t]) for t in range(len(B))]).sum(0)\n",
     "import torch\n\ndef matmul(A, B):\n    matmul_result = A.new_zeros(len(A), B.shape[1])\n    return matmul_result\n",
     # annotations and docstrings mention a forbidden name but call nothing
-    "import torch\n\ndef matmul(A: torch.Tensor, B) -> 'A @ B':\n    '''Like torch.matmul(A, B).'''\n"
-    "    return (A[:, :, None] * B[None]).sum(dim=1)\n",
+    ("import torch\n\ndef matmul(A: torch.Tensor, B) -> 'A @ B':\n    '''Like torch.matmul(A, B).'''\n"
+     "    return (A[:, :, None] * B[None]).sum(dim=1)\n"),
     # a forbidden call elsewhere in the file, in a function this one never uses
-    "import torch\n\ndef collapse(ws):\n    return torch.mm(ws[0], ws[1])\n\ndef matmul(A, B):\n"
-    "    return (A[:, :, None] * B[None]).sum(dim=1)\n",
+    ("import torch\n\ndef collapse(ws):\n    return torch.mm(ws[0], ws[1])\n\ndef matmul(A, B):\n"
+     "    return (A[:, :, None] * B[None]).sum(dim=1)\n"),
 ])
 def test_allowed_code_is_not_flagged(source):
     assert found(source, "matmul") == []

@@ -54,7 +54,9 @@ def broken_numpy(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def course(tmp_path_factory, broken_numpy) -> Path:
-    from nnkit.build.notebooks import fill_solutions  # jupytext and nbformat: the notebooks extra
+    from nnkit.build.notebooks import (
+        fill_solutions,  # jupytext and nbformat: the notebooks extra
+    )
 
     course = tmp_path_factory.mktemp("nbgrader") / "course"
     shutil.copytree(ROOT / "source", course)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from nnkit import catalog, kitpaths
 from nnkit.build.notebooks import make_config, make_notebook

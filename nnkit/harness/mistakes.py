@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import copy
 import functools
+import itertools
 import math
-import tomllib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,17 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from nnkit.harness.standard import RELU, SIGMOID, iris, linear, loss_gradients, percent, softmax, training
+from nnkit.harness.standard import (
+    RELU,
+    SIGMOID,
+    iris,
+    linear,
+    loss_gradients,
+    percent,
+    softmax,
+    training,
+)
+from nnkit.tomlcompat import tomllib
 
 CATALOGUE = Path(__file__).resolve().parents[1] / "mistakes.toml"
 _VARIANTS: dict[tuple[str, str], tuple[Callable[..., Any], str | None]] = {}
@@ -234,7 +244,7 @@ def _softmax_no_exp(X, dim=-1):
 # ---------------------------------------------------------------- 04_models
 def _stack(sizes: list[int], last: list[dict] | None = None, hidden: dict | None = RELU) -> list[dict]:
     layers: list[dict] = []
-    for n_in, n_out in zip(sizes, sizes[1:]):
+    for n_in, n_out in itertools.pairwise(sizes):
         layers += [linear(n_in, n_out)] + ([hidden] if hidden else [])
     return (layers[:-1] if hidden else layers) + (last or [])
 
