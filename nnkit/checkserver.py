@@ -26,7 +26,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from nnkit import checkproto, forkrun
+from nnkit import checkproto, forkrun, torchwarmup
 from nnkit.checkproto import ProtocolError, Rendezvous
 
 LOCK_WAIT_SECONDS = 30.0
@@ -38,20 +38,11 @@ def log(text: str) -> None:
 
 
 def warm() -> None:
-    """Import and exercise what every check needs, so no child pays for it.
-
-    torch's optimizers import torch._dynamo on first use and assert_close imports
-    torch.distributed.tensor: an SGD step and one comparison pay both here, once.
-    """
+    """Import and exercise what every check needs, so no child pays for it."""
     import torch
 
     torch.set_num_threads(1)  # the checks use one thread; no pool is then inherited by children
-    model = torch.nn.Linear(2, 1)
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
-    model(torch.ones(1, 2)).sum().backward()
-    optimizer.step()
-    optimizer.zero_grad()
-    torch.testing.assert_close(torch.ones(1), torch.ones(1))
+    torchwarmup.pay_lazy_imports()
     import pytest  # noqa: F401
     import rich.console
     import rich.markup  # noqa: F401

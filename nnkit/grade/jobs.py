@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
-from nnkit import kitpaths
+from nnkit import kitpaths, torchwarmup
 from nnkit.grade import sandbox
 from nnkit.grade.supervisor import WorkerLink, ZygoteError, ZygoteLink, end, launch
 
@@ -79,12 +79,10 @@ def grade_one(task: dict, zygote: ZygoteLink, settings: Settings, data: dict[str
 
 def warm(settings: Settings) -> None:
     """Import what every job needs once, before they fork: the hidden tests (by collecting them
-    against an empty folder) and torch's optimizers, whose first use imports torch._dynamo."""
+    against an empty folder) and torch's lazy imports."""
     import pytest
-    import torch
 
-    torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
-    torch.testing.assert_close(torch.zeros(1), torch.zeros(1))
+    torchwarmup.pay_lazy_imports()
     empty = settings.work / "empty"
     empty.mkdir(exist_ok=True)
     log = settings.work / "collect.log"
