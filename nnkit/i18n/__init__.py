@@ -1,0 +1,1 @@
+"""Translation of every text a person reads (gettext catalogs)."""
