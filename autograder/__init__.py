@@ -1,1 +1,1 @@
-"""Hidden tests (instructors only): a package, so `from exercises.test_NN import *` works here."""
+"""Hidden tests (instructors only); a package, so they share `cases`, `checks` and `reference`."""

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import torch
 
-from nnkit import kitpaths
+from nnkit.course import layout
 from nnkit.harness import standard
 
 # fit_iris is trained and scored once per seed: a different split of the rows and labels each.
@@ -131,7 +131,7 @@ def chains(seed: int, count: int = 6) -> list[list[torch.Tensor]]:
 
 def iris(folder: Path | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """The kit's 150 iris rows (X float32, y int64)."""
-    return standard.iris(folder or kitpaths.data_dir(kitpaths.exercises_dir()))
+    return standard.iris(folder or layout.data_dir(layout.exercises_dir()))
 
 
 def iris_split(seed: int, folder: Path | None = None):

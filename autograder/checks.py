@@ -19,10 +19,10 @@ from typing import NamedTuple
 import pytest
 
 from autograder import reference
-from nnkit import catalog
+from nnkit.course import catalog
 from nnkit.harness import expect, mistakes
 from nnkit.harness.failures import CheckFailure
-from nnkit.student import Student
+from nnkit.submission.proxy import Submission
 
 
 def each(*exercise_ids: str):
@@ -35,15 +35,15 @@ class Twin(NamedTuple):
     """A case whose arguments differ by side: the student side gets its twins (a model's handle,
     a spec) of the checks' own objects (the torch model, a function)."""
 
-    student: tuple
+    submission: tuple
     checks: tuple
 
 
 def _sides(case: tuple | Twin) -> tuple[tuple, tuple]:
-    return (case.student, case.checks) if isinstance(case, Twin) else (case, case)
+    return (case.submission, case.checks) if isinstance(case, Twin) else (case, case)
 
 
-def values(student: Student, exercise: str, cases: Iterable[tuple | Twin], labels: list[str] | None = None,
+def values(submission: Submission, exercise: str, cases: Iterable[tuple | Twin], labels: list[str] | None = None,
            **kwargs) -> None:
     """Every case's answer is the expected one (`reference.expected`).
 
@@ -54,7 +54,7 @@ def values(student: Student, exercise: str, cases: Iterable[tuple | Twin], label
     runs = []
     for case in cases:
         student_args, args = _sides(case)
-        runs.append((student.call(exercise, *student_args, **kwargs), args))
+        runs.append((submission.call(exercise, *student_args, **kwargs), args))
     wrong = []  # indices of the runs with a wrong answer
     for index, (out, args) in enumerate(runs):
         try:
@@ -66,15 +66,15 @@ def values(student: Student, exercise: str, cases: Iterable[tuple | Twin], label
     if not wrong:
         return
     found = [mistakes.for_call(exercise, *args, **kwargs) for _, args in runs]
-    explaining = [text for text in mistakes.catalogue().get(exercise, {}).values()
-                  if any(text in known for known in found)
-                  and all(text not in known or _matches(out, known[text], labels)
+    explaining = [mistake for mistake in mistakes.catalogue().get(exercise, {}).values()
+                  if any(mistake in known for known in found)
+                  and all(mistake not in known or _matches(out, known[mistake], labels)
                           for (out, _), known in zip(runs, found))]
     for index in wrong:
         out, args = runs[index]
-        if any(text in found[index] for text in explaining):
+        if any(mistake in found[index] for mistake in explaining):
             reference.compare(out, reference.expected(exercise, *args, **kwargs),
-                              {text: found[index][text] for text in explaining if text in found[index]}, labels)
+                              {m: found[index][m] for m in explaining if m in found[index]}, labels)
     out, args = runs[wrong[0]]
     reference.compare(out, reference.expected(exercise, *args, **kwargs), found[wrong[0]], labels)
 
@@ -88,9 +88,9 @@ def _matches(out, value, labels) -> bool:
         return False
 
 
-def kept(student: Student, exercise: str, cases: Iterable[tuple], **kwargs) -> None:
+def kept(submission: Submission, exercise: str, cases: Iterable[tuple], **kwargs) -> None:
     for args in cases:
-        expect.unchanged(student.call(exercise, *args, **kwargs))
+        expect.unchanged(submission.call(exercise, *args, **kwargs))
 
 
 def forbidden_test(stem: str):
@@ -98,7 +98,7 @@ def forbidden_test(stem: str):
 
     @pytest.mark.property
     @each(*ids)
-    def test_uses_no_forbidden_call(exercise, student, submission_dir):
-        expect.allowed_calls(student, submission_dir, exercise)
+    def test_uses_no_forbidden_call(exercise, submission, submission_dir):
+        expect.allowed_calls(submission, submission_dir, exercise)
 
     return test_uses_no_forbidden_call

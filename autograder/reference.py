@@ -8,7 +8,7 @@ expectations by tests/test_mutants.py, so the two must agree.
 
 `compare(outcome, expected, mistakes)` compares a student's answer with the expectation through
 the one harness: type, dtype and shape first, then values, and the name of a known mistake
-(`nnkit/mistakes.toml`) when the wrong answer equals one. `checks.values` runs it over cases.
+(`exercises/mistakes.py`) when the wrong answer equals one. `checks.values` runs it over cases.
 """
 
 from __future__ import annotations
@@ -24,12 +24,16 @@ import torch.nn.functional as F
 from torch import nn
 
 from nnkit.harness import expect, mistakes, standard
-from nnkit.student import Outcome
+from nnkit.submission.proxy import Outcome
 
 
 # ---------------------------------------------------------------- 01_matrices
+ARTICLE_X = torch.tensor([[0.4, 0.5], [0.9, 0.2], [0.2, 0.0], [0.1, 0.0]])
+ARTICLE_W = torch.tensor([[0.2, 0.5, 1.0], [0.7, 0.4, 0.4]])
+
+
 def article_matrices():
-    return mistakes.ARTICLE_X, mistakes.ARTICLE_W
+    return ARTICLE_X, ARTICLE_W
 
 
 def matmul_shape(a_shape, b_shape):

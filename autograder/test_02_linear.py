@@ -7,7 +7,6 @@ import torch
 import torch.nn.functional as F
 
 from autograder import cases, checks
-from exercises.test_02_linear import *  # noqa: F403 - the public checks run here too
 from exercises.test_02_linear import COLLAPSE, LINEAR_FORWARD, MAKE_LINEAR, MY_LINEAR, my_linear
 from nnkit.harness import expect, mistakes, standard
 
@@ -24,70 +23,72 @@ def layer_weights(n, n_in, n_out, seed):
 
 
 @pytest.mark.exercise(MAKE_LINEAR)
-def test_make_linear_of_random_sizes(student):
+def test_make_linear_of_random_sizes(submission):
     for _, n_in, n_out in SIZES:
-        out = student.call(MAKE_LINEAR, n_in, n_out)
-        expect.layer(out, student.describe(expect.module(out)), standard.linear(n_in, n_out),
+        out = submission.call(MAKE_LINEAR, n_in, n_out)
+        expect.layer(out, submission.describe(expect.module(out)), standard.linear(n_in, n_out),
                      mistakes=mistakes.lazy(MAKE_LINEAR, n_in, n_out))
 
 
 @pytest.mark.exercise(LINEAR_FORWARD)
-def test_linear_forward_of_random_layers(student):
-    checks.values(student, LINEAR_FORWARD, [layer_weights(*size, 10 * case) for case, size in enumerate(SIZES)])
+def test_linear_forward_of_random_layers(submission):
+    checks.values(submission, LINEAR_FORWARD, [layer_weights(*size, 10 * case) for case, size in enumerate(SIZES)])
 
 
 @pytest.mark.exercise(LINEAR_FORWARD)
-def test_linear_forward_leaves_random_inputs_as_they_were(student):
-    checks.kept(student, LINEAR_FORWARD, [layer_weights(*size, 10 * case) for case, size in enumerate(SIZES[:2])])
+@pytest.mark.property
+def test_linear_forward_leaves_random_inputs_as_they_were(submission):
+    checks.kept(submission, LINEAR_FORWARD, [layer_weights(*size, 10 * case) for case, size in enumerate(SIZES[:2])])
 
 
 @pytest.mark.exercise(MY_LINEAR)
-def test_my_linear_with_linears_weights_of_random_sizes(student):
+def test_my_linear_with_linears_weights_of_random_sizes(submission):
     for case, (n, n_in, n_out) in enumerate(SIZES):
         X, weight, bias = layer_weights(n, n_in, n_out, 10 * case)
-        layer = my_linear(student, n_in, n_out)
-        student.load_state(layer, {"weight": weight, "bias": bias})
-        expect.tensor(student.call(layer, X), F.linear(X, weight, bias),
+        layer = my_linear(submission, n_in, n_out)
+        submission.load_state(layer, {"weight": weight, "bias": bias})
+        expect.tensor(submission.call(layer, X), F.linear(X, weight, bias),
                       mistakes=mistakes.lazy(MY_LINEAR, X, weight, bias))
 
 
 @pytest.mark.exercise(MY_LINEAR)
-def test_my_linear_maps_rows_to_out_features_from_its_own_start(student):
+def test_my_linear_maps_rows_to_out_features_from_its_own_start(submission):
     for case, (n, n_in, n_out) in enumerate(SIZES):
-        layer = expect.module(student.call(MY_LINEAR, n_in, n_out), "a MyLinear module")
-        expect.shaped(student.call(layer, cases.values((n, n_in), case)), (n, n_out), what=f"{n} rows of {n_out} features")
+        layer = expect.module(submission.call(MY_LINEAR, n_in, n_out), "a MyLinear module")
+        expect.shaped(submission.call(layer, cases.values((n, n_in), case)), (n, n_out), what=f"{n} rows of {n_out} features")
 
 
 @pytest.mark.exercise(MY_LINEAR)
 @pytest.mark.property
-def test_my_linear_gradients_of_random_sizes_equal_linears(student):
+def test_my_linear_gradients_of_random_sizes_equal_linears(submission):
     for case, (n, n_in, n_out) in list(enumerate(SIZES))[::2]:
         X, weight, bias = layer_weights(n, n_in, n_out, 10 * case)
         seed = cases.values((n, n_out), 10 * case + 5)
-        layer = my_linear(student, n_in, n_out)
-        student.load_state(layer, {"weight": weight, "bias": bias})
-        out = student.call(layer, X, grad_wrt=(0,), grad_seed=seed)
+        layer = my_linear(submission, n_in, n_out)
+        submission.load_state(layer, {"weight": weight, "bias": bias})
+        out = submission.call(layer, X, grad_wrt=(0,), grad_seed=seed)
         want_X, want_weight, want_bias = standard.gradients(F.linear, X, weight, bias, wrt=(0, 1, 2), seed=seed)
         expect.gradients(out, [want_X], ["X"])
-        expect.parameter_gradients(out, student.state(layer, grads=True),
+        expect.parameter_gradients(out, submission.state(layer, grads=True),
                                    {"weight": want_weight, "bias": want_bias})
 
 
 @pytest.mark.exercise(COLLAPSE)
-def test_collapse_of_random_chains(student):
-    checks.values(student, COLLAPSE, [(chain,) for chain in cases.chains(seed=4)])
+def test_collapse_of_random_chains(submission):
+    checks.values(submission, COLLAPSE, [(chain,) for chain in cases.chains(seed=4)])
 
 
 @pytest.mark.exercise(COLLAPSE)
-def test_collapse_raises_value_error_wherever_the_chain_breaks(student):
+def test_collapse_raises_value_error_wherever_the_chain_breaks(submission):
     for chain in cases.chains(seed=5)[2:4]:
         for at in range(1, len(chain)):
             broken = chain[:at] + [torch.ones(chain[at].shape[0] + 1, 2)] + chain[at + 1:]
-            expect.raises(student.call(COLLAPSE, broken), "ValueError",
+            expect.raises(submission.call(COLLAPSE, broken), "ValueError",
                           f"matrix {at} has {chain[at - 1].shape[1]} columns, matrix {at + 1} has "
                           f"{chain[at].shape[0] + 1} rows")
 
 
 @pytest.mark.exercise(COLLAPSE)
-def test_collapse_leaves_random_chains_as_they_were(student):
-    checks.kept(student, COLLAPSE, [(chain,) for chain in cases.chains(seed=6)[1:3]])
+@pytest.mark.property
+def test_collapse_leaves_random_chains_as_they_were(submission):
+    checks.kept(submission, COLLAPSE, [(chain,) for chain in cases.chains(seed=6)[1:3]])

@@ -10,7 +10,6 @@ import pytest
 import torch
 
 from autograder import cases, checks
-from exercises.test_04_models import *  # noqa: F403 - the public checks run here too
 from exercises.test_04_models import (
     ARTICLE_LAYERS, ARTICLE_MODEL, COUNT_PARAMETERS, SCHEMA_A, SCHEMA_A_LAYERS, SCHEMA_B, SCHEMA_B_LAYERS,
     SCHEMA_C, SCHEMA_C_LAYERS, check_layers,
@@ -40,38 +39,38 @@ def in_range(out, got, exercise):
 
 
 @PARAMETRIZE
-def test_model_output_from_its_own_start_has_the_schemas_shape_and_range(student, exercise):
+def test_model_output_from_its_own_start_has_the_schemas_shape_and_range(submission, exercise):
     layers = MODELS[exercise]
-    model = check_layers(student, exercise, layers)
+    model = check_layers(submission, exercise, layers)
     for n in ROWS:
-        out = student.call(model, cases.values((n, layers[0]["in_features"]), n), eval_no_grad=True)
+        out = submission.call(model, cases.values((n, layers[0]["in_features"]), n), eval_no_grad=True)
         in_range(out, expect.shaped(out, (n, layers[-2 if exercise in (SCHEMA_B, SCHEMA_C) else -1]["out_features"]),
                                     what=f"{n} rows of outputs"), exercise)
 
 
 @PARAMETRIZE
-def test_model_has_the_schemas_number_of_trainable_parameters(student, exercise):
-    out = student.call(exercise)
-    description = student.describe(expect.module(out))
+def test_model_has_the_schemas_number_of_trainable_parameters(submission, exercise):
+    out = submission.call(exercise)
+    description = submission.describe(expect.module(out))
     got = sum(math.prod(p["shape"]) for p in description["parameters"] if p["requires_grad"])
     expect.number(expect.part(out, got, "the number of its trainable parameters"), count(MODELS[exercise]))
 
 
 @PARAMETRIZE
-def test_model_with_other_weights_computes_what_torchs_computes(student, exercise):
+def test_model_with_other_weights_computes_what_torchs_computes(submission, exercise):
     layers = MODELS[exercise]
-    model = check_layers(student, exercise, layers)
-    names = [p["name"] for p in student.describe(model)["parameters"]]
+    model = check_layers(submission, exercise, layers)
+    names = [p["name"] for p in submission.describe(model)["parameters"]]
     for seed in (11,):
         expected = standard.sequential(layers, seed=seed)
-        student.load_state(model, dict(zip(names, standard.state(expected).values())))
+        submission.load_state(model, dict(zip(names, standard.state(expected).values())))
         X = cases.values((7, layers[0]["in_features"]), seed, scale=2.0)
-        expect.tensor(student.call(model, X, eval_no_grad=True), expected(X).detach())
+        expect.tensor(submission.call(model, X, eval_no_grad=True), expected(X).detach())
 
 
-def twins(student, layers, frozen=()):
+def twins(submission, layers, frozen=()):
     """A count_parameters case: the model's twin on the student side, torch's model here."""
-    model, twin = standard.twins(student, layers, frozen=frozen)
+    model, twin = standard.twins(submission, layers, frozen=frozen)
     return checks.Twin((twin,), (model,))
 
 
@@ -91,10 +90,10 @@ def random_stacks():
 
 
 @pytest.mark.exercise(COUNT_PARAMETERS)
-def test_count_parameters_of_random_stacks(student):
-    checks.values(student, COUNT_PARAMETERS, [twins(student, layers) for layers, frozen in random_stacks() if not frozen])
+def test_count_parameters_of_random_stacks(submission):
+    checks.values(submission, COUNT_PARAMETERS, [twins(submission, layers) for layers, frozen in random_stacks() if not frozen])
 
 
 @pytest.mark.exercise(COUNT_PARAMETERS)
-def test_count_parameters_skips_frozen_parameters(student):
-    checks.values(student, COUNT_PARAMETERS, [twins(student, layers, frozen) for layers, frozen in random_stacks() if frozen])
+def test_count_parameters_skips_frozen_parameters(submission):
+    checks.values(submission, COUNT_PARAMETERS, [twins(submission, layers, frozen) for layers, frozen in random_stacks() if frozen])

@@ -8,11 +8,10 @@ import pytest
 from torch import nn
 
 from autograder import cases, checks, reference
-from exercises.test_07_gradient_descent import *  # noqa: F403 - the public checks run here too
 from exercises.test_07_gradient_descent import (
     DESCEND, GRADIENT_STEP, GRADIENTS, SGD_STEP, SIGN_STEP, with_gradients,
 )
-from nnkit.codec import Spec
+from nnkit.wire.codec import Spec
 from nnkit.harness import expect, mistakes, standard
 from nnkit.harness.standard import RELU, linear
 
@@ -40,59 +39,61 @@ def names(model):
 
 
 @checks.each(SIGN_STEP, GRADIENT_STEP)
-def test_step_of_random_floats(student, exercise):
-    checks.values(student, exercise, FLOATS)
+def test_step_of_random_floats(submission, exercise):
+    checks.values(submission, exercise, FLOATS)
 
 
 @checks.each(SIGN_STEP, GRADIENT_STEP)
-def test_step_of_random_tensors(student, exercise):
-    checks.values(student, exercise, TENSORS)
+def test_step_of_random_tensors(submission, exercise):
+    checks.values(submission, exercise, TENSORS)
 
 
 @checks.each(SIGN_STEP, GRADIENT_STEP)
-def test_step_leaves_random_tensors_as_they_were(student, exercise):
-    checks.kept(student, exercise, TENSORS[:2])
+@pytest.mark.property
+def test_step_leaves_random_tensors_as_they_were(submission, exercise):
+    checks.kept(submission, exercise, TENSORS[:2])
 
 
 @pytest.mark.exercise(DESCEND)
-def test_descend_on_random_parabolas(student):
+def test_descend_on_random_parabolas(submission):
     runs = []
     for seed, steps in enumerate([1, 5, 17, 30]):
         a, b, c = 0.5 + seed, -2.0 + seed * 1.5, 0.25 * seed
         coeffs, alpha, w0 = [c, b, a], 0.4 / (2 * a), cases.values((1,), seed, scale=6.0).item()
         runs.append(checks.Twin((Spec("polynomial_derivative", {"coeffs": coeffs}), w0, alpha, steps),
                                 (standard.polynomial_derivative(coeffs), w0, alpha, steps)))
-    checks.values(student, DESCEND, runs)
+    checks.values(submission, DESCEND, runs)
 
 
 @pytest.mark.exercise(GRADIENTS)
 @pytest.mark.parametrize("calls", [1, 2], ids=["once", "twice_in_a_row"])
-def test_gradients_of_random_models_and_losses(student, calls):
+def test_gradients_of_random_models_and_losses(submission, calls):
     for layers, seed, _ in MODELS:
         runs = []
         for torch_loss, spec, truth in loss_setups(layers)[:3 - calls]:
-            model, twin = standard.twins(student, layers, seed)
+            model, twin = standard.twins(submission, layers, seed)
             for _ in range(calls - 1):  # an earlier call must not change the answer
-                expect.result(student.call(GRADIENTS, twin, X, truth, spec))
+                expect.result(submission.call(GRADIENTS, twin, X, truth, spec))
             runs.append(checks.Twin((twin, X, truth, spec), (model, X, truth, torch_loss)))
-        checks.values(student, GRADIENTS, runs, labels=names(model))
+        checks.values(submission, GRADIENTS, runs, labels=names(model))
 
 
 @pytest.mark.exercise(GRADIENTS)
-def test_gradients_leave_random_models_and_inputs_as_they_were(student):
+@pytest.mark.property
+def test_gradients_leave_random_models_and_inputs_as_they_were(submission):
     for layers, seed, _ in MODELS:
         _, spec, truth = loss_setups(layers)[1]
-        model, twin = standard.twins(student, layers, seed)
-        out = student.call(GRADIENTS, twin, X, truth, spec)
+        model, twin = standard.twins(submission, layers, seed)
+        out = submission.call(GRADIENTS, twin, X, truth, spec)
         expect.unchanged(out)
-        expect.state(out, student.state(twin), standard.state(model))
+        expect.state(out, submission.state(twin), standard.state(model))
 
 
 @pytest.mark.exercise(SGD_STEP)
-def test_sgd_step_equals_torchs_sgd_on_random_models(student):
+def test_sgd_step_equals_torchs_sgd_on_random_models(submission):
     for (layers, seed, frozen), lr in zip(MODELS, (0.5, 0.05, 1.0)):
         classes = cases.classes(len(X), layers[-1]["out_features"], seed)
-        model, twin = with_gradients(student, layers, seed, frozen, X, classes)
+        model, twin = with_gradients(submission, layers, seed, frozen, X, classes)
         known = mistakes.lazy(SGD_STEP, model, lr)
-        out = student.call(SGD_STEP, twin, lr)
-        expect.state(out, student.state(twin), reference.expected(SGD_STEP, model, lr), mistakes=known)
+        out = submission.call(SGD_STEP, twin, lr)
+        expect.state(out, submission.state(twin), reference.expected(SGD_STEP, model, lr), mistakes=known)

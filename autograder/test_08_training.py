@@ -29,12 +29,11 @@ import torch
 from torch import nn
 
 from autograder import cases, checks
-from exercises.test_08_training import *  # noqa: F403 - the public checks run here too
 from exercises.test_08_training import ACCURACY, FIT_IRIS, LOAD_IRIS, SPLIT, SPLIT_PARTS, TRAIN
-from nnkit.codec import Handle, Spec
+from nnkit.wire.codec import Handle, Spec
 from nnkit.harness import expect, standard
 from nnkit.harness.standard import RELU, linear
-from nnkit.student import Outcome
+from nnkit.submission.proxy import Outcome
 
 MEAN_MINIMUM, EACH_MINIMUM, FIT_SECONDS = 85.0, 65.0, 5.0
 RECIPES = [  # (layers, seed, loss name, optimizer name, lr, steps), trained on TABLE
@@ -58,28 +57,28 @@ class Fit:
 
 
 @pytest.fixture(scope="module")
-def fits(student, data_dir) -> list[Fit]:
+def fits(submission, data_dir) -> list[Fit]:
     """fit_iris on each seed's 100 training rows, torch seeded with the seed."""
     found = []
     for seed in cases.FIT_SEEDS:
         X_train, X_test, y_train, y_test = cases.iris_split(seed, data_dir)
         since = time.monotonic()
-        out = student.call(FIT_IRIS, X_train, y_train, seed=seed)
+        out = submission.call(FIT_IRIS, X_train, y_train, seed=seed)
         found.append(Fit(seed, out, X_test, y_test, time.monotonic() - since))
     return found
 
 
-def scores(student, fit: Fit) -> tuple[Outcome, torch.Tensor]:
+def scores(submission, fit: Fit) -> tuple[Outcome, torch.Tensor]:
     """The fitted model's class scores for the 50 rows it never saw (eval mode, no_grad)."""
     model: Handle = expect.module(fit.out, "a trained torch.nn.Module")
-    out = student.call(model, fit.X_test, eval_no_grad=True)
+    out = submission.call(model, fit.X_test, eval_no_grad=True)
     return out, expect.shaped(out, (len(fit.X_test), 3), what="3 class scores per flower")
 
 
-def accuracies(student, fits: list[Fit]) -> list[tuple[Outcome, float]]:
+def accuracies(submission, fits: list[Fit]) -> list[tuple[Outcome, float]]:
     found = []
     for fit in fits:
-        out, got = scores(student, fit)
+        out, got = scores(submission, fit)
         found.append((out, standard.percent(got.argmax(dim=1) == fit.y_test)))
     return found
 
@@ -99,65 +98,66 @@ def truth_for(loss_name, layers, seed):
 
 
 @pytest.mark.exercise(LOAD_IRIS)
-def test_load_iris_returns_all_the_kits_rows(student, data_dir):
-    checks.values(student, LOAD_IRIS, [checks.Twin((Spec("data_dir", {}),), (data_dir,))], labels=["X", "y"])
+def test_load_iris_returns_all_the_kits_rows(submission, data_dir):
+    checks.values(submission, LOAD_IRIS, [checks.Twin((Spec("data_dir", {}),), (data_dir,))], labels=["X", "y"])
 
 
 @pytest.mark.exercise(SPLIT)
-def test_split_of_random_tables(student):
+def test_split_of_random_tables(submission):
     tables = [(cases.values((n, 3), n), cases.classes(n, 3, n_train), n_train)
               for n, n_train in [(30, 20), (12, 1), (12, 11), (8, 0), (8, 8), (150, 100)]]
-    checks.values(student, SPLIT, tables, labels=SPLIT_PARTS)
-    checks.values(student, SPLIT, [(X, y) for X, y, n_train in tables if len(X) == 150], labels=SPLIT_PARTS)
+    checks.values(submission, SPLIT, tables, labels=SPLIT_PARTS)
+    checks.values(submission, SPLIT, [(X, y) for X, y, n_train in tables if len(X) == 150], labels=SPLIT_PARTS)
 
 
 @pytest.mark.exercise(SPLIT)
-def test_split_leaves_random_tables_as_they_were(student):
-    expect.unchanged(student.call(SPLIT, cases.values((12, 3), 1), cases.classes(12, 3, 2), n_train=5))
+@pytest.mark.property
+def test_split_leaves_random_tables_as_they_were(submission):
+    expect.unchanged(submission.call(SPLIT, cases.values((12, 3), 1), cases.classes(12, 3, 2), n_train=5))
 
 
 @pytest.mark.exercise(TRAIN)
-def test_train_returns_torchs_losses_for_other_losses_and_optimizers(student):
+def test_train_returns_torchs_losses_for_other_losses_and_optimizers(submission):
     runs = []
     for layers, seed, loss_name, optimizer, lr, steps in RECIPES:
-        model, twin = standard.twins(student, layers, seed)
+        model, twin = standard.twins(submission, layers, seed)
         truth = truth_for(loss_name, layers, seed)
         runs.append(checks.Twin(
             (twin, TABLE, truth, Spec("loss", {"name": loss_name}), optimizer_spec(optimizer, twin, lr), steps),
             (model, TABLE, truth, getattr(nn, loss_name)(), make_optimizer(optimizer, lr), steps)))
-    checks.values(student, TRAIN, runs)
+    checks.values(submission, TRAIN, runs)
 
 
 @pytest.mark.exercise(TRAIN)
-def test_train_leaves_the_model_where_torchs_loop_does(student):
+def test_train_leaves_the_model_where_torchs_loop_does(submission):
     for layers, seed, loss_name, optimizer, lr, steps in RECIPES:
-        model, twin = standard.twins(student, layers, seed)
+        model, twin = standard.twins(submission, layers, seed)
         truth = truth_for(loss_name, layers, seed)
         standard.training(model, TABLE, truth, getattr(nn, loss_name)(), make_optimizer(optimizer, lr), steps)
-        out = student.call(TRAIN, twin, TABLE, truth, Spec("loss", {"name": loss_name}),
+        out = submission.call(TRAIN, twin, TABLE, truth, Spec("loss", {"name": loss_name}),
                            optimizer_spec(optimizer, twin, lr), steps)
-        expect.state(out, student.state(twin), standard.state(model))
+        expect.state(out, submission.state(twin), standard.state(model))
 
 
 @pytest.mark.exercise(ACCURACY)
-def test_accuracy_of_random_models(student):
+def test_accuracy_of_random_models(submission):
     runs = []
     for seed, (n, width) in enumerate([(30, 3), (3, 3), (5, 5), (1, 4), (12, 2)]):
-        model, twin = standard.twins(student, [linear(4, 5), RELU, linear(5, width)], seed)
+        model, twin = standard.twins(submission, [linear(4, 5), RELU, linear(5, width)], seed)
         X, y = cases.values((n, 4), seed), cases.classes(n, width, seed)
         runs.append(checks.Twin((twin, X, y), (model, X, y)))
-    checks.values(student, ACCURACY, runs)
+    checks.values(submission, ACCURACY, runs)
 
 
 @pytest.mark.exercise(FIT_IRIS)
-def test_fit_iris_gives_3_class_scores_on_every_split(student, fits):
+def test_fit_iris_gives_3_class_scores_on_every_split(submission, fits):
     for fit in fits:
-        scores(student, fit)
+        scores(submission, fit)
 
 
 @pytest.mark.exercise(FIT_IRIS)
-def test_fit_iris_scores_on_average_on_rows_it_never_saw(student, fits):
-    found = accuracies(student, fits)
+def test_fit_iris_scores_on_average_on_rows_it_never_saw(submission, fits):
+    found = accuracies(submission, fits)
     mean = statistics.mean(right for _, right in found)
     each = ", ".join(f"{right:.0f}%" for _, right in found)
     expect.at_least(expect.part(found[0][0], mean, f"the mean accuracy over {len(found)} splits ({each})"),
@@ -167,8 +167,8 @@ def test_fit_iris_scores_on_average_on_rows_it_never_saw(student, fits):
 
 
 @pytest.mark.exercise(FIT_IRIS)
-def test_fit_iris_scores_on_every_split(student, fits):
-    for (out, right), fit in zip(accuracies(student, fits), fits):
+def test_fit_iris_scores_on_every_split(submission, fits):
+    for (out, right), fit in zip(accuracies(submission, fits), fits):
         expect.at_least(expect.part(out, right, f"the percent of split {fit.seed}'s 50 held-out rows it "
                                                 "classified right"),
                         EACH_MINIMUM, "an accuracy on every split",
@@ -178,7 +178,7 @@ def test_fit_iris_scores_on_every_split(student, fits):
 
 @pytest.mark.exercise(FIT_IRIS)
 @pytest.mark.property
-def test_fit_iris_trains_within_the_time_limit(student, fits):
+def test_fit_iris_trains_within_the_time_limit(submission, fits):
     for fit in fits:
         expect.module(fit.out, "a trained torch.nn.Module")
         if fit.seconds > FIT_SECONDS:
@@ -187,6 +187,7 @@ def test_fit_iris_trains_within_the_time_limit(student, fits):
 
 
 @pytest.mark.exercise(FIT_IRIS)
-def test_fit_iris_leaves_the_training_rows_of_every_split_as_they_were(student, fits):
+@pytest.mark.property
+def test_fit_iris_leaves_the_training_rows_of_every_split_as_they_were(submission, fits):
     for fit in fits:
         expect.unchanged(fit.out)

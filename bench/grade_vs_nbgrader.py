@@ -21,8 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from nnkit import catalog
-from nnkit.build.notebooks import fill_solutions
+from nnkit.course import catalog
+from nnkit.notebooks.source import fill_solutions
 
 ROOT = Path(__file__).resolve().parents[1]
 

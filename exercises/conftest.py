@@ -1,2 +1,2 @@
-# Makes plain `pytest exercises` work: the `student` fixture and learner-facing messages.
-pytest_plugins = ["nnkit.pytest_plugin"]
+# Makes plain `pytest exercises` work: the `submission` fixture and learner-facing messages.
+pytest_plugins = ["nnkit.testing.plugin"]

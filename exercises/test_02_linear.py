@@ -31,107 +31,109 @@ CHAIN = [torch.linspace(-1.0, 1.0, 30).reshape(3, 10), torch.linspace(0.5, -0.5,
          torch.linspace(-0.3, 0.9, 20).reshape(20, 1)]
 
 
-def my_linear(student, in_features, out_features):
+def my_linear(submission, in_features, out_features):
     """A MyLinear made by the student's class, checked to have weight and bias Parameters."""
-    out = student.call(MY_LINEAR, in_features, out_features)
+    out = submission.call(MY_LINEAR, in_features, out_features)
     layer = expect.module(out, "a MyLinear module")
-    expect.parameters(out, student.describe(layer),
+    expect.parameters(out, submission.describe(layer),
                       {"weight": (out_features, in_features), "bias": (out_features,)})
     return layer
 
 
 @pytest.mark.exercise(MAKE_LINEAR)
-def test_make_linear_returns_torchs_linear_layer(student):
-    out = student.call(MAKE_LINEAR, 2, 3)
-    expect.layer(out, student.describe(expect.module(out)), standard.linear(2, 3),
+def test_make_linear_returns_torchs_linear_layer(submission):
+    out = submission.call(MAKE_LINEAR, 2, 3)
+    expect.layer(out, submission.describe(expect.module(out)), standard.linear(2, 3),
                  mistakes=mistakes.lazy(MAKE_LINEAR, 2, 3))
 
 
 @pytest.mark.exercise(MAKE_LINEAR)
-def test_make_linear_stores_its_weight_as_out_by_in(student):
-    out = student.call(MAKE_LINEAR, 4, 16)
-    expect.parameters(out, student.describe(expect.module(out)), {"weight": (16, 4), "bias": (16,)})
+def test_make_linear_stores_its_weight_as_out_by_in(submission):
+    out = submission.call(MAKE_LINEAR, 4, 16)
+    expect.parameters(out, submission.describe(expect.module(out)), {"weight": (16, 4), "bias": (16,)})
 
 
 @pytest.mark.exercise(MAKE_LINEAR)
-def test_make_linear_maps_the_articles_X_to_three_features(student):
-    layer = expect.module(student.call(MAKE_LINEAR, 2, 3))
-    expect.shaped(student.call(layer, X), (4, 3), what="4 rows of 3 features")
+def test_make_linear_maps_the_articles_X_to_three_features(submission):
+    layer = expect.module(submission.call(MAKE_LINEAR, 2, 3))
+    expect.shaped(submission.call(layer, X), (4, 3), what="4 rows of 3 features")
 
 
 @pytest.mark.exercise(LINEAR_FORWARD)
-def test_linear_forward_of_the_docstring_example_is_11_5(student):
-    expect.tensor(student.call(LINEAR_FORWARD, *DOCSTRING_EXAMPLE),
+def test_linear_forward_of_the_docstring_example_is_11_5(submission):
+    expect.tensor(submission.call(LINEAR_FORWARD, *DOCSTRING_EXAMPLE),
                   torch.tensor([[11.5]]), mistakes=mistakes.lazy(LINEAR_FORWARD, *DOCSTRING_EXAMPLE))
 
 
 @pytest.mark.exercise(LINEAR_FORWARD)
-def test_linear_forward_equals_torchs_linear_on_the_articles_X(student):
-    expect.tensor(student.call(LINEAR_FORWARD, X, WEIGHT, BIAS), F.linear(X, WEIGHT, BIAS),
+def test_linear_forward_equals_torchs_linear_on_the_articles_X(submission):
+    expect.tensor(submission.call(LINEAR_FORWARD, X, WEIGHT, BIAS), F.linear(X, WEIGHT, BIAS),
                   mistakes=mistakes.lazy(LINEAR_FORWARD, X, WEIGHT, BIAS))
 
 
 @pytest.mark.exercise(LINEAR_FORWARD)
-def test_linear_forward_uses_the_transposed_weight(student):
-    expect.tensor(student.call(LINEAR_FORWARD, SQUARE_X, SQUARE_WEIGHT, SQUARE_BIAS),
+def test_linear_forward_uses_the_transposed_weight(submission):
+    expect.tensor(submission.call(LINEAR_FORWARD, SQUARE_X, SQUARE_WEIGHT, SQUARE_BIAS),
                   F.linear(SQUARE_X, SQUARE_WEIGHT, SQUARE_BIAS),
                   mistakes=mistakes.lazy(LINEAR_FORWARD, SQUARE_X, SQUARE_WEIGHT, SQUARE_BIAS))
 
 
 @pytest.mark.exercise(LINEAR_FORWARD)
-def test_linear_forward_does_not_modify_its_inputs(student):
-    expect.unchanged(student.call(LINEAR_FORWARD, X, WEIGHT, BIAS))
+@pytest.mark.property
+def test_linear_forward_does_not_modify_its_inputs(submission):
+    expect.unchanged(submission.call(LINEAR_FORWARD, X, WEIGHT, BIAS))
 
 
 @pytest.mark.exercise(MY_LINEAR)
-def test_my_linear_has_weight_and_bias_parameters(student):
-    my_linear(student, 2, 3)
-    my_linear(student, 4, 16)
+def test_my_linear_has_weight_and_bias_parameters(submission):
+    my_linear(submission, 2, 3)
+    my_linear(submission, 4, 16)
 
 
 @pytest.mark.exercise(MY_LINEAR)
-def test_my_linear_with_linears_weights_gives_linears_output(student):
-    layer = my_linear(student, 2, 3)
-    student.load_state(layer, {"weight": WEIGHT, "bias": BIAS})
-    expect.tensor(student.call(layer, X), F.linear(X, WEIGHT, BIAS),
+def test_my_linear_with_linears_weights_gives_linears_output(submission):
+    layer = my_linear(submission, 2, 3)
+    submission.load_state(layer, {"weight": WEIGHT, "bias": BIAS})
+    expect.tensor(submission.call(layer, X), F.linear(X, WEIGHT, BIAS),
                   mistakes=mistakes.lazy(MY_LINEAR, X, WEIGHT, BIAS))
 
 
 @pytest.mark.exercise(MY_LINEAR)
-def test_my_linear_lets_gradients_reach_weight_and_bias(student):
-    layer = my_linear(student, 3, 3)
-    student.load_state(layer, {"weight": SQUARE_WEIGHT, "bias": SQUARE_BIAS})
+def test_my_linear_lets_gradients_reach_weight_and_bias(submission):
+    layer = my_linear(submission, 3, 3)
+    submission.load_state(layer, {"weight": SQUARE_WEIGHT, "bias": SQUARE_BIAS})
     seed = torch.tensor([[1.0, -2.0, 0.5], [0.3, 0.0, -1.0]])
-    out = student.call(layer, SQUARE_X, grad_wrt=(0,), grad_seed=seed)
+    out = submission.call(layer, SQUARE_X, grad_wrt=(0,), grad_seed=seed)
     expect.gradients(out, [seed @ SQUARE_WEIGHT], ["X"])
-    expect.parameter_gradients(out, student.state(layer, grads=True),
+    expect.parameter_gradients(out, submission.state(layer, grads=True),
                                {"weight": seed.T @ SQUARE_X, "bias": seed.sum(dim=0)})
 
 
 @pytest.mark.exercise(COLLAPSE)
-def test_collapse_of_the_articles_chain_is_one_3_by_1_matrix(student):
+def test_collapse_of_the_articles_chain_is_one_3_by_1_matrix(submission):
     W1, W2, W3 = CHAIN
-    expect.tensor(student.call(COLLAPSE, CHAIN), W1 @ W2 @ W3)
+    expect.tensor(submission.call(COLLAPSE, CHAIN), W1 @ W2 @ W3)
 
 
 @pytest.mark.exercise(COLLAPSE)
-def test_collapse_multiplies_in_the_order_of_the_chain(student):
+def test_collapse_multiplies_in_the_order_of_the_chain(submission):
     first, second = SQUARE_WEIGHT, SQUARE_WEIGHT.T + 1.0
-    expect.tensor(student.call(COLLAPSE, [first, second]), first @ second,
+    expect.tensor(submission.call(COLLAPSE, [first, second]), first @ second,
                   mistakes=mistakes.lazy(COLLAPSE, [first, second]))
 
 
 @pytest.mark.exercise(COLLAPSE)
-def test_collapse_of_one_matrix_is_that_matrix(student):
-    expect.tensor(student.call(COLLAPSE, CHAIN[:1]), CHAIN[0])
+def test_collapse_of_one_matrix_is_that_matrix(submission):
+    expect.tensor(submission.call(COLLAPSE, CHAIN[:1]), CHAIN[0])
 
 
 @pytest.mark.exercise(COLLAPSE)
-def test_collapse_raises_value_error_when_the_chain_does_not_fit(student):
-    expect.raises(student.call(COLLAPSE, [CHAIN[0], CHAIN[2]]), "ValueError",
+def test_collapse_raises_value_error_when_the_chain_does_not_fit(submission):
+    expect.raises(submission.call(COLLAPSE, [CHAIN[0], CHAIN[2]]), "ValueError",
                   "a (3, 10) matrix cannot be followed by a (20, 1) one")
 
 
 @pytest.mark.exercise(COLLAPSE)
-def test_collapse_does_not_modify_its_inputs(student):
-    expect.unchanged(student.call(COLLAPSE, CHAIN))
+@pytest.mark.property
+def test_collapse_does_not_modify_its_inputs(submission):
+    expect.unchanged(submission.call(COLLAPSE, CHAIN))

@@ -26,86 +26,95 @@ HUGE = torch.tensor([-1000.0, 1000.0])
 HUGE_ROWS = torch.tensor([[1000.0, 0.0], [-1000.0, -1000.0]])
 
 
-def check_gradient(student, exercise, torch_fn):
+def check_gradient(submission, exercise, torch_fn):
     """Backpropagating through the student's function on CUBE gives torch_fn's gradient."""
-    expect.gradients(student.call(exercise, CUBE, grad_wrt=(0,), grad_seed=CUBE_SEED),
+    expect.gradients(submission.call(exercise, CUBE, grad_wrt=(0,), grad_seed=CUBE_SEED),
                      standard.gradients(torch_fn, CUBE, seed=CUBE_SEED), ["X"])
 
 
 @pytest.mark.exercise(RELU)
-def test_relu_of_the_articles_matrix(student):
-    expect.tensor(student.call(RELU, X), X_RELU, mistakes=mistakes.lazy(RELU, X))
+def test_relu_of_the_articles_matrix(submission):
+    expect.tensor(submission.call(RELU, X), X_RELU, mistakes=mistakes.lazy(RELU, X))
 
 
 @pytest.mark.exercise(RELU)
-def test_relu_keeps_the_shape_and_dtype(student):
-    expect.tensor(student.call(RELU, CUBE), torch.relu(CUBE))
-    expect.tensor(student.call(RELU, CUBE.double()), torch.relu(CUBE.double()))
+@pytest.mark.property
+def test_relu_keeps_the_shape_and_dtype(submission):
+    expect.tensor(submission.call(RELU, CUBE), torch.relu(CUBE))
+    expect.tensor(submission.call(RELU, CUBE.double()), torch.relu(CUBE.double()))
 
 
 @pytest.mark.exercise(RELU)
-def test_relu_is_differentiable(student):
-    check_gradient(student, RELU, torch.relu)
+@pytest.mark.property
+def test_relu_is_differentiable(submission):
+    check_gradient(submission, RELU, torch.relu)
 
 
 @pytest.mark.exercise(RELU)
-def test_relu_does_not_modify_its_input(student):
-    expect.unchanged(student.call(RELU, X))
+@pytest.mark.property
+def test_relu_does_not_modify_its_input(submission):
+    expect.unchanged(submission.call(RELU, X))
 
 
 @pytest.mark.exercise(SIGMOID)
-def test_sigmoid_of_the_articles_column(student):
-    expect.tensor(student.call(SIGMOID, COLUMN), torch.sigmoid(COLUMN), mistakes=mistakes.lazy(SIGMOID, COLUMN))
+def test_sigmoid_of_the_articles_column(submission):
+    expect.tensor(submission.call(SIGMOID, COLUMN), torch.sigmoid(COLUMN), mistakes=mistakes.lazy(SIGMOID, COLUMN))
 
 
 @pytest.mark.exercise(SIGMOID)
-def test_sigmoid_keeps_the_shape_and_dtype(student):
-    expect.tensor(student.call(SIGMOID, CUBE), torch.sigmoid(CUBE))
-    expect.tensor(student.call(SIGMOID, CUBE.double()), torch.sigmoid(CUBE.double()))
+@pytest.mark.property
+def test_sigmoid_keeps_the_shape_and_dtype(submission):
+    expect.tensor(submission.call(SIGMOID, CUBE), torch.sigmoid(CUBE))
+    expect.tensor(submission.call(SIGMOID, CUBE.double()), torch.sigmoid(CUBE.double()))
 
 
 @pytest.mark.exercise(SIGMOID)
-def test_sigmoid_is_stable_for_large_inputs(student):
-    expect.tensor(student.call(SIGMOID, HUGE), torch.tensor([0.0, 1.0]))
+def test_sigmoid_is_stable_for_large_inputs(submission):
+    expect.tensor(submission.call(SIGMOID, HUGE), torch.tensor([0.0, 1.0]))
 
 
 @pytest.mark.exercise(SIGMOID)
-def test_sigmoid_is_differentiable(student):
-    check_gradient(student, SIGMOID, torch.sigmoid)
+@pytest.mark.property
+def test_sigmoid_is_differentiable(submission):
+    check_gradient(submission, SIGMOID, torch.sigmoid)
 
 
 @pytest.mark.exercise(SIGMOID)
-def test_sigmoid_does_not_modify_its_input(student):
-    expect.unchanged(student.call(SIGMOID, COLUMN))
+@pytest.mark.property
+def test_sigmoid_does_not_modify_its_input(submission):
+    expect.unchanged(submission.call(SIGMOID, COLUMN))
 
 
 @pytest.mark.exercise(SOFTMAX)
-def test_softmax_of_the_articles_matrix_over_its_rows(student):
-    expect.tensor(student.call(SOFTMAX, X), torch.softmax(X, dim=-1), mistakes=mistakes.lazy(SOFTMAX, X))
+def test_softmax_of_the_articles_matrix_over_its_rows(submission):
+    expect.tensor(submission.call(SOFTMAX, X), torch.softmax(X, dim=-1), mistakes=mistakes.lazy(SOFTMAX, X))
 
 
 @pytest.mark.exercise(SOFTMAX)
-def test_softmax_uses_the_dim_it_is_given(student):
+def test_softmax_uses_the_dim_it_is_given(submission):
     for dim in (0, 1, -1):
-        expect.tensor(student.call(SOFTMAX, CUBE, dim=dim), torch.softmax(CUBE, dim=dim),
+        expect.tensor(submission.call(SOFTMAX, CUBE, dim=dim), torch.softmax(CUBE, dim=dim),
                       mistakes=mistakes.lazy(SOFTMAX, CUBE, dim=dim))
 
 
 @pytest.mark.exercise(SOFTMAX)
-def test_softmax_keeps_the_dtype(student):
-    expect.tensor(student.call(SOFTMAX, X.double()), torch.softmax(X.double(), dim=-1))
+@pytest.mark.property
+def test_softmax_keeps_the_dtype(submission):
+    expect.tensor(submission.call(SOFTMAX, X.double()), torch.softmax(X.double(), dim=-1))
 
 
 @pytest.mark.exercise(SOFTMAX)
-def test_softmax_is_stable_for_large_logits(student):
-    expect.tensor(student.call(SOFTMAX, HUGE_ROWS), torch.tensor([[1.0, 0.0], [0.5, 0.5]]))
+def test_softmax_is_stable_for_large_logits(submission):
+    expect.tensor(submission.call(SOFTMAX, HUGE_ROWS), torch.tensor([[1.0, 0.0], [0.5, 0.5]]))
 
 
 @pytest.mark.exercise(SOFTMAX)
-def test_softmax_is_differentiable(student):
-    check_gradient(student, SOFTMAX, lambda t: torch.softmax(t, dim=-1))
+@pytest.mark.property
+def test_softmax_is_differentiable(submission):
+    check_gradient(submission, SOFTMAX, lambda t: torch.softmax(t, dim=-1))
 
 
 @pytest.mark.exercise(SOFTMAX)
-def test_softmax_does_not_modify_its_input(student):
-    expect.unchanged(student.call(SOFTMAX, X))
+@pytest.mark.property
+def test_softmax_does_not_modify_its_input(submission):
+    expect.unchanged(submission.call(SOFTMAX, X))

@@ -28,37 +28,37 @@ X = torch.tensor([[0.4, -0.5, 0.9], [0.3, 0.2, -0.1], [0.1, 0.7, -0.2]])
 HOUSES, PATIENTS, SYMPTOMS = (torch.linspace(-2.0, 2.0, 5 * n).reshape(5, n) for n in (8, 6, 20))
 
 
-def check_layers(student, exercise, layers, inputs=None):
+def check_layers(submission, exercise, layers, inputs=None):
     """The student's model is an nn.Sequential with exactly these layers; its handle."""
-    out = student.call(exercise)
+    out = submission.call(exercise)
     model = expect.module(out)
-    expect.layers(out, student.describe(model), layers, mistakes=mistakes.lazy(exercise))
+    expect.layers(out, submission.describe(model), layers, mistakes=mistakes.lazy(exercise))
     return model
 
 
-def with_torch_weights(student, exercise, layers):
+def with_torch_weights(submission, exercise, layers):
     """The student's model (checked layer by layer) and torch's model, holding the same weights."""
-    model = check_layers(student, exercise, layers)
+    model = check_layers(submission, exercise, layers)
     expected = standard.sequential(layers, seed=4)
-    names = [p["name"] for p in student.describe(model)["parameters"]]  # layers may have names
-    student.load_state(model, dict(zip(names, standard.state(expected).values())))
+    names = [p["name"] for p in submission.describe(model)["parameters"]]  # layers may have names
+    submission.load_state(model, dict(zip(names, standard.state(expected).values())))
     return model, expected, names
 
 
-def check_output(student, exercise, layers, inputs):
+def check_output(submission, exercise, layers, inputs):
     """With torch's weights loaded, the student's model computes what torch's model computes."""
-    model, expected, _ = with_torch_weights(student, exercise, layers)
-    expect.tensor(student.call(model, inputs, eval_no_grad=True), expected(inputs).detach())
+    model, expected, _ = with_torch_weights(submission, exercise, layers)
+    expect.tensor(submission.call(model, inputs, eval_no_grad=True), expected(inputs).detach())
 
 
-def check_gradients(student, exercise, layers, inputs):
+def check_gradients(submission, exercise, layers, inputs):
     """Backpropagating through the student's model gives every weight torch's gradient."""
-    model, expected, names = with_torch_weights(student, exercise, layers)
+    model, expected, names = with_torch_weights(submission, exercise, layers)
     output = expected(inputs)
     weighting = torch.linspace(-1.0, 2.0, output.numel()).reshape(output.shape)  # not all equal
-    out = student.call(model, inputs, grad_wrt=(0,), grad_seed=weighting)
+    out = submission.call(model, inputs, grad_wrt=(0,), grad_seed=weighting)
     (output * weighting).sum().backward()
-    expect.parameter_gradients(out, student.state(model, grads=True),
+    expect.parameter_gradients(out, submission.state(model, grads=True),
                                {name: p.grad for name, p in zip(names, expected.parameters())})
 
 
@@ -68,48 +68,48 @@ CHECKS, CHECK_NAMES = [check_layers, check_output, check_gradients], ["layers", 
 
 @pytest.mark.exercise(ARTICLE_MODEL)
 @pytest.mark.parametrize("check", CHECKS, ids=CHECK_NAMES)
-def test_article_model_is_the_articles_network(student, check):
-    check(student, ARTICLE_MODEL, ARTICLE_LAYERS, X)
+def test_article_model_is_the_articles_network(submission, check):
+    check(submission, ARTICLE_MODEL, ARTICLE_LAYERS, X)
 
 
 @pytest.mark.exercise(ARTICLE_MODEL)
-def test_article_model_has_281_trainable_parameters(student):
-    out = student.call(ARTICLE_MODEL)
-    description = student.describe(expect.module(out))
+def test_article_model_has_281_trainable_parameters(submission):
+    out = submission.call(ARTICLE_MODEL)
+    description = submission.describe(expect.module(out))
     count = sum(math.prod(p["shape"]) for p in description["parameters"] if p["requires_grad"])
     expect.number(expect.part(out, count, "the number of its trainable parameters"), 281)
 
 
 @pytest.mark.exercise(SCHEMA_A)
 @pytest.mark.parametrize("check", CHECKS, ids=CHECK_NAMES)
-def test_schema_a_maps_8_house_features_to_a_price(student, check):
-    check(student, SCHEMA_A, SCHEMA_A_LAYERS, HOUSES)
+def test_schema_a_maps_8_house_features_to_a_price(submission, check):
+    check(submission, SCHEMA_A, SCHEMA_A_LAYERS, HOUSES)
 
 
 @pytest.mark.exercise(SCHEMA_B)
 @pytest.mark.parametrize("check", CHECKS, ids=CHECK_NAMES)
-def test_schema_b_maps_6_patient_features_to_a_probability(student, check):
-    check(student, SCHEMA_B, SCHEMA_B_LAYERS, PATIENTS)
+def test_schema_b_maps_6_patient_features_to_a_probability(submission, check):
+    check(submission, SCHEMA_B, SCHEMA_B_LAYERS, PATIENTS)
 
 
 @pytest.mark.exercise(SCHEMA_C)
 @pytest.mark.parametrize("check", CHECKS, ids=CHECK_NAMES)
-def test_schema_c_maps_20_symptoms_to_5_probabilities(student, check):
-    check(student, SCHEMA_C, SCHEMA_C_LAYERS, SYMPTOMS)
+def test_schema_c_maps_20_symptoms_to_5_probabilities(submission, check):
+    check(submission, SCHEMA_C, SCHEMA_C_LAYERS, SYMPTOMS)
 
 
 @pytest.mark.exercise(COUNT_PARAMETERS)
-def test_count_parameters_of_the_articles_model_is_281(student):
-    model, twin = standard.twins(student, ARTICLE_LAYERS)
-    expect.equal(student.call(COUNT_PARAMETERS, twin), 281, mistakes=mistakes.lazy(COUNT_PARAMETERS, model))
+def test_count_parameters_of_the_articles_model_is_281(submission):
+    model, twin = standard.twins(submission, ARTICLE_LAYERS)
+    expect.equal(submission.call(COUNT_PARAMETERS, twin), 281, mistakes=mistakes.lazy(COUNT_PARAMETERS, model))
 
 
 @pytest.mark.exercise(COUNT_PARAMETERS)
-def test_count_parameters_of_one_linear_layer_is_weights_plus_biases(student):
-    expect.equal(student.call(COUNT_PARAMETERS, student.build("module", layers=[linear(2, 3)])), 9)
+def test_count_parameters_of_one_linear_layer_is_weights_plus_biases(submission):
+    expect.equal(submission.call(COUNT_PARAMETERS, submission.build("module", layers=[linear(2, 3)])), 9)
 
 
 @pytest.mark.exercise(COUNT_PARAMETERS)
-def test_count_parameters_of_schema_c_is_3589(student):
-    model = student.build("module", layers=SCHEMA_C_LAYERS)
-    expect.equal(student.call(COUNT_PARAMETERS, model), 3589)
+def test_count_parameters_of_schema_c_is_3589(submission):
+    model = submission.build("module", layers=SCHEMA_C_LAYERS)
+    expect.equal(submission.call(COUNT_PARAMETERS, model), 3589)

@@ -30,61 +30,64 @@ def percent_error(y_hat, y):
 
 
 @pytest.mark.exercise(MAPE)
-def test_mape_of_the_articles_example_is_45_0794(student):
-    expect.number(student.call(MAPE, REG_Y_HAT, REG_Y), 45.0794, mistakes=mistakes.lazy(MAPE, REG_Y_HAT, REG_Y))
+def test_mape_of_the_articles_example_is_45_0794(submission):
+    expect.number(submission.call(MAPE, REG_Y_HAT, REG_Y), 45.0794, mistakes=mistakes.lazy(MAPE, REG_Y_HAT, REG_Y))
 
 
 @pytest.mark.exercise(MAPE)
-def test_mape_divides_by_the_size_of_negative_truths(student):
+def test_mape_divides_by_the_size_of_negative_truths(submission):
     y_hat, y = torch.tensor([-1.0, 5.0, 2.5]), torch.tensor([-2.0, 4.0, 2.0])
-    expect.number(student.call(MAPE, y_hat, y), percent_error(y_hat, y), mistakes=mistakes.lazy(MAPE, y_hat, y))
+    expect.number(submission.call(MAPE, y_hat, y), percent_error(y_hat, y), mistakes=mistakes.lazy(MAPE, y_hat, y))
 
 
 @pytest.mark.exercise(MAPE)
-def test_mape_raises_value_error_when_a_truth_is_zero(student):
-    expect.raises(student.call(MAPE, REG_Y_HAT, torch.tensor([[0.5], [0.0], [0.7]])), "ValueError",
+def test_mape_raises_value_error_when_a_truth_is_zero(submission):
+    expect.raises(submission.call(MAPE, REG_Y_HAT, torch.tensor([[0.5], [0.0], [0.7]])), "ValueError",
                   "a true value of 0 makes the percentage a division by zero")
 
 
 @pytest.mark.exercise(MAPE)
-def test_mape_does_not_modify_its_inputs(student):
-    expect.unchanged(student.call(MAPE, REG_Y_HAT, REG_Y))
+@pytest.mark.property
+def test_mape_does_not_modify_its_inputs(submission):
+    expect.unchanged(submission.call(MAPE, REG_Y_HAT, REG_Y))
 
 
 @pytest.mark.exercise(BINARY_ACCURACY)
-def test_binary_accuracy_of_the_articles_example_is_66_67(student):
-    expect.number(student.call(BINARY_ACCURACY, BIN_Y_HAT, BIN_Y), 200 / 3,
+def test_binary_accuracy_of_the_articles_example_is_66_67(submission):
+    expect.number(submission.call(BINARY_ACCURACY, BIN_Y_HAT, BIN_Y), 200 / 3,
                   mistakes=mistakes.lazy(BINARY_ACCURACY, BIN_Y_HAT, BIN_Y))
 
 
 @pytest.mark.exercise(BINARY_ACCURACY)
-def test_binary_accuracy_of_a_flat_column_of_probabilities(student):
+def test_binary_accuracy_of_a_flat_column_of_probabilities(submission):
     y_hat, y = torch.tensor([0.1, 0.8, 0.6, 0.4, 0.97]), torch.tensor([0.0, 1.0, 0.0, 0.0, 1.0])
-    expect.number(student.call(BINARY_ACCURACY, y_hat, y), percent(y_hat.round() == y),
+    expect.number(submission.call(BINARY_ACCURACY, y_hat, y), percent(y_hat.round() == y),
                   mistakes=mistakes.lazy(BINARY_ACCURACY, y_hat, y))
-    expect.number(student.call(BINARY_ACCURACY, y_hat, (y_hat > 0.5).float()), 100.0)
+    expect.number(submission.call(BINARY_ACCURACY, y_hat, (y_hat > 0.5).float()), 100.0)
 
 
 @pytest.mark.exercise(BINARY_ACCURACY)
-def test_binary_accuracy_does_not_modify_its_inputs(student):
-    expect.unchanged(student.call(BINARY_ACCURACY, BIN_Y_HAT, BIN_Y))
+@pytest.mark.property
+def test_binary_accuracy_does_not_modify_its_inputs(submission):
+    expect.unchanged(submission.call(BINARY_ACCURACY, BIN_Y_HAT, BIN_Y))
 
 
 @pytest.mark.exercise(MULTICLASS_ACCURACY)
-def test_multiclass_accuracy_of_the_articles_example_is_66_67(student):
-    expect.number(student.call(MULTICLASS_ACCURACY, LOGITS, TARGET), 200 / 3,
+def test_multiclass_accuracy_of_the_articles_example_is_66_67(submission):
+    expect.number(submission.call(MULTICLASS_ACCURACY, LOGITS, TARGET), 200 / 3,
                   mistakes=mistakes.lazy(MULTICLASS_ACCURACY, LOGITS, TARGET))
 
 
 @pytest.mark.exercise(MULTICLASS_ACCURACY)
-def test_multiclass_accuracy_equals_the_share_of_right_argmaxes(student):
-    expect.number(student.call(MULTICLASS_ACCURACY, MANY_LOGITS, MANY_TARGET),
+def test_multiclass_accuracy_equals_the_share_of_right_argmaxes(submission):
+    expect.number(submission.call(MULTICLASS_ACCURACY, MANY_LOGITS, MANY_TARGET),
                   percent(MANY_LOGITS.argmax(dim=1) == MANY_TARGET),
                   mistakes=mistakes.lazy(MULTICLASS_ACCURACY, MANY_LOGITS, MANY_TARGET))
-    expect.number(student.call(MULTICLASS_ACCURACY, MANY_LOGITS.softmax(dim=1), MANY_TARGET),
+    expect.number(submission.call(MULTICLASS_ACCURACY, MANY_LOGITS.softmax(dim=1), MANY_TARGET),
                   percent(MANY_LOGITS.argmax(dim=1) == MANY_TARGET))
 
 
 @pytest.mark.exercise(MULTICLASS_ACCURACY)
-def test_multiclass_accuracy_does_not_modify_its_inputs(student):
-    expect.unchanged(student.call(MULTICLASS_ACCURACY, LOGITS, TARGET))
+@pytest.mark.property
+def test_multiclass_accuracy_does_not_modify_its_inputs(submission):
+    expect.unchanged(submission.call(MULTICLASS_ACCURACY, LOGITS, TARGET))

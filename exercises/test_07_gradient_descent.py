@@ -9,7 +9,7 @@ import pytest
 import torch
 from torch import nn
 
-from nnkit.codec import Spec
+from nnkit.wire.codec import Spec
 from nnkit.harness import expect, mistakes, standard
 from nnkit.harness.standard import RELU, linear
 
@@ -43,130 +43,133 @@ def descent(w0, alpha, steps):
     return path
 
 
-def with_gradients(student, layers=LAYERS, seed=0, frozen=(), inputs=X, classes=Y):
+def with_gradients(submission, layers=LAYERS, seed=0, frozen=(), inputs=X, classes=Y):
     """torch's model and the student side's twin, both holding the gradients of the
     cross-entropy on (inputs, classes); the parameters named in `frozen` have none.
 
     The student side backpropagates the loss's gradient with respect to the model's output, so
     its parameters receive exactly the loss's gradients without calling any student code.
     """
-    model, twin = standard.twins(student, layers, seed, frozen)
+    model, twin = standard.twins(submission, layers, seed, frozen)
     output = model(inputs)
     output_gradient = standard.gradients(lambda out: nn.CrossEntropyLoss()(out, classes), output.detach())[0]
     nn.CrossEntropyLoss()(output, classes).backward()
-    student.call(twin, inputs, grad_wrt=(0,), grad_seed=output_gradient)
+    submission.call(twin, inputs, grad_wrt=(0,), grad_seed=output_gradient)
     return model, twin
 
 
 @pytest.mark.exercise(SIGN_STEP)
-def test_sign_step_moves_against_the_sign_of_the_derivative(student):
-    expect.number(student.call(SIGN_STEP, 1.0, 2.5, 0.3), 0.7, mistakes=mistakes.lazy(SIGN_STEP, 1.0, 2.5, 0.3))
-    expect.number(student.call(SIGN_STEP, 1.0, -2.5, 0.3), 1.3)
+def test_sign_step_moves_against_the_sign_of_the_derivative(submission):
+    expect.number(submission.call(SIGN_STEP, 1.0, 2.5, 0.3), 0.7, mistakes=mistakes.lazy(SIGN_STEP, 1.0, 2.5, 0.3))
+    expect.number(submission.call(SIGN_STEP, 1.0, -2.5, 0.3), 1.3)
 
 
 @pytest.mark.exercise(SIGN_STEP)
-def test_sign_step_works_on_tensors(student):
-    expect.tensor(student.call(SIGN_STEP, W, GRAD, 0.5), W - 0.5 * GRAD.sign(),
+def test_sign_step_works_on_tensors(submission):
+    expect.tensor(submission.call(SIGN_STEP, W, GRAD, 0.5), W - 0.5 * GRAD.sign(),
                   mistakes=mistakes.lazy(SIGN_STEP, W, GRAD, 0.5))
 
 
 @pytest.mark.exercise(SIGN_STEP)
-def test_sign_step_does_not_move_where_the_derivative_is_zero(student):
-    expect.number(student.call(SIGN_STEP, 1.0, 0.0, 0.3), 1.0)
+def test_sign_step_does_not_move_where_the_derivative_is_zero(submission):
+    expect.number(submission.call(SIGN_STEP, 1.0, 0.0, 0.3), 1.0)
 
 
 @pytest.mark.exercise(SIGN_STEP)
-def test_sign_step_does_not_modify_its_inputs(student):
-    expect.unchanged(student.call(SIGN_STEP, W, GRAD, 0.5))
+@pytest.mark.property
+def test_sign_step_does_not_modify_its_inputs(submission):
+    expect.unchanged(submission.call(SIGN_STEP, W, GRAD, 0.5))
 
 
 @pytest.mark.exercise(GRADIENT_STEP)
-def test_gradient_step_moves_against_the_derivative(student):
-    expect.number(student.call(GRADIENT_STEP, 0.0, -6.0, 0.1), 0.6,
+def test_gradient_step_moves_against_the_derivative(submission):
+    expect.number(submission.call(GRADIENT_STEP, 0.0, -6.0, 0.1), 0.6,
                   mistakes=mistakes.lazy(GRADIENT_STEP, 0.0, -6.0, 0.1))
 
 
 @pytest.mark.exercise(GRADIENT_STEP)
-def test_gradient_step_works_on_tensors(student):
-    expect.tensor(student.call(GRADIENT_STEP, W, GRAD, 0.1), W - 0.1 * GRAD,
+def test_gradient_step_works_on_tensors(submission):
+    expect.tensor(submission.call(GRADIENT_STEP, W, GRAD, 0.1), W - 0.1 * GRAD,
                   mistakes=mistakes.lazy(GRADIENT_STEP, W, GRAD, 0.1))
 
 
 @pytest.mark.exercise(GRADIENT_STEP)
-def test_gradient_step_does_not_modify_its_inputs(student):
-    expect.unchanged(student.call(GRADIENT_STEP, W, GRAD, 0.1))
+@pytest.mark.property
+def test_gradient_step_does_not_modify_its_inputs(submission):
+    expect.unchanged(submission.call(GRADIENT_STEP, W, GRAD, 0.1))
 
 
 @pytest.mark.exercise(DESCEND)
-def test_descend_lists_every_point_from_w0(student):
-    expect.numbers(student.call(DESCEND, DF, 0.0, 0.1, 2), [0.0, 0.6, 1.08],
+def test_descend_lists_every_point_from_w0(submission):
+    expect.numbers(submission.call(DESCEND, DF, 0.0, 0.1, 2), [0.0, 0.6, 1.08],
                    mistakes=mistakes.lazy(DESCEND, standard.polynomial_derivative(PARABOLA), 0.0, 0.1, 2))
 
 
 @pytest.mark.exercise(DESCEND)
-def test_descend_reaches_the_minimum_of_a_parabola(student):
-    expect.numbers(student.call(DESCEND, DF, 10.0, 0.1, 60), descent(10.0, 0.1, 60))
+def test_descend_reaches_the_minimum_of_a_parabola(submission):
+    expect.numbers(submission.call(DESCEND, DF, 10.0, 0.1, 60), descent(10.0, 0.1, 60))
 
 
 @pytest.mark.exercise(DESCEND)
-def test_descend_with_no_steps_is_just_w0(student):
-    expect.numbers(student.call(DESCEND, DF, -4.0, 0.1, 0), [-4.0])
+def test_descend_with_no_steps_is_just_w0(submission):
+    expect.numbers(submission.call(DESCEND, DF, -4.0, 0.1, 0), [-4.0])
 
 
 @pytest.mark.exercise(GRADIENTS)
-def test_gradients_equal_torchs_backward(student):
-    model, twin = standard.twins(student, LAYERS)
-    got = expect.parts(student.call(GRADIENTS, twin, X, Y, CROSS_ENTROPY), NAMES)
+def test_gradients_equal_torchs_backward(submission):
+    model, twin = standard.twins(submission, LAYERS)
+    got = expect.parts(submission.call(GRADIENTS, twin, X, Y, CROSS_ENTROPY), NAMES)
     for part, want in zip(got, standard.loss_gradients(model, X, Y, nn.CrossEntropyLoss())):
         expect.tensor(part, want)
 
 
 @pytest.mark.exercise(GRADIENTS)
-def test_gradients_twice_gives_the_same_answer(student):
-    model, twin = standard.twins(student, LAYERS, seed=1)
-    expect.result(student.call(GRADIENTS, twin, X, Y, CROSS_ENTROPY))
-    got = expect.parts(student.call(GRADIENTS, twin, X, Y, CROSS_ENTROPY), NAMES)
+def test_gradients_twice_gives_the_same_answer(submission):
+    model, twin = standard.twins(submission, LAYERS, seed=1)
+    expect.result(submission.call(GRADIENTS, twin, X, Y, CROSS_ENTROPY))
+    got = expect.parts(submission.call(GRADIENTS, twin, X, Y, CROSS_ENTROPY), NAMES)
     known = mistakes.lazy(GRADIENTS, model, X, Y, nn.CrossEntropyLoss())
     for i, (part, want) in enumerate(zip(got, standard.loss_gradients(model, X, Y, nn.CrossEntropyLoss()))):
         expect.tensor(part, want, mistakes=mistakes.item(known, i))
 
 
 @pytest.mark.exercise(GRADIENTS)
-def test_gradients_work_with_any_loss(student):
+def test_gradients_work_with_any_loss(submission):
     layers = [linear(4, 2)]
-    model, twin = standard.twins(student, layers, seed=2)
+    model, twin = standard.twins(submission, layers, seed=2)
     truth = torch.linspace(-1.0, 1.0, 10).reshape(5, 2)
     nn.MSELoss()(model(X), truth).backward()
-    got = expect.parts(student.call(GRADIENTS, twin, X, truth, Spec("loss", {"name": "MSELoss"})),
+    got = expect.parts(submission.call(GRADIENTS, twin, X, truth, Spec("loss", {"name": "MSELoss"})),
                        ["0.weight", "0.bias"])
     for part, param in zip(got, model.parameters()):
         expect.tensor(part, param.grad)
 
 
 @pytest.mark.exercise(GRADIENTS)
-def test_gradients_leave_the_weights_as_they_were(student):
-    model, twin = standard.twins(student, LAYERS)
-    out = student.call(GRADIENTS, twin, X, Y, CROSS_ENTROPY)
+@pytest.mark.property
+def test_gradients_leave_the_weights_as_they_were(submission):
+    model, twin = standard.twins(submission, LAYERS)
+    out = submission.call(GRADIENTS, twin, X, Y, CROSS_ENTROPY)
     expect.unchanged(out)
-    expect.state(out, student.state(twin), standard.state(model))
+    expect.state(out, submission.state(twin), standard.state(model))
 
 
 @pytest.mark.exercise(SGD_STEP)
-def test_sgd_step_equals_torchs_sgd(student):
-    model, twin = with_gradients(student)
+def test_sgd_step_equals_torchs_sgd(submission):
+    model, twin = with_gradients(submission)
     known = mistakes.for_call(SGD_STEP, model, LR)
     torch.optim.SGD(model.parameters(), lr=LR).step()
-    out = student.call(SGD_STEP, twin, LR)
-    expect.state(out, student.state(twin), standard.state(model), mistakes=known)
+    out = submission.call(SGD_STEP, twin, LR)
+    expect.state(out, submission.state(twin), standard.state(model), mistakes=known)
 
 
 @pytest.mark.exercise(SGD_STEP)
-def test_sgd_step_makes_the_loss_fall(student):
-    model, twin = with_gradients(student)
+def test_sgd_step_makes_the_loss_fall(submission):
+    model, twin = with_gradients(submission)
     loss_before = nn.CrossEntropyLoss()(model(X), Y).item()
-    out = student.call(SGD_STEP, twin, LR)
+    out = submission.call(SGD_STEP, twin, LR)
     expect.result(out)
-    model.load_state_dict(student.state(twin))
+    model.load_state_dict(submission.state(twin))
     loss_after = nn.CrossEntropyLoss()(model(X), Y).item()
     if not loss_after < loss_before:
         expect.fail(out, f"a loss below {loss_before:.4f} after the step", f"{loss_after:.4f}",
@@ -174,7 +177,7 @@ def test_sgd_step_makes_the_loss_fall(student):
 
 
 @pytest.mark.exercise(SGD_STEP)
-def test_sgd_step_skips_parameters_without_a_gradient(student):
-    model, twin = standard.twins(student, LAYERS)
-    out = student.call(SGD_STEP, twin, LR)
-    expect.state(out, student.state(twin), standard.state(model))
+def test_sgd_step_skips_parameters_without_a_gradient(submission):
+    model, twin = standard.twins(submission, LAYERS)
+    out = submission.call(SGD_STEP, twin, LR)
+    expect.state(out, submission.state(twin), standard.state(model))

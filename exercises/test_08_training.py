@@ -12,8 +12,8 @@ import pytest
 import torch
 from torch import nn
 
-from nnkit import kitpaths
-from nnkit.codec import Spec
+from nnkit.course import layout
+from nnkit.wire.codec import Spec
 from nnkit.harness import expect, mistakes, standard
 from nnkit.harness.standard import RELU, linear
 
@@ -48,7 +48,7 @@ FIT_MINIMUM = 85.0
 def data_dir(request):
     """The folder of data.pt and target.pt (the grader's, or the kit's)."""
     option = request.config.getoption("--nnkit-data", default=None)
-    return Path(option) if option else kitpaths.data_dir(kitpaths.exercises_dir())
+    return Path(option) if option else layout.data_dir(layout.exercises_dir())
 
 
 @pytest.fixture(scope="module")
@@ -70,10 +70,10 @@ def articles_recipe_trained_by_torch(data_dir: Path) -> dict:
 
 
 @pytest.fixture(scope="module")
-def fitted(student, iris):
+def fitted(submission, iris):
     """fit_iris, called once on the training rows with torch seeded with 0."""
     X_train, _, y_train, _ = iris
-    return student.call(FIT_IRIS, X_train, y_train, seed=0)
+    return submission.call(FIT_IRIS, X_train, y_train, seed=0)
 
 
 def optimizer_for(twin):
@@ -87,117 +87,119 @@ def sgd(parameters):
 
 
 @pytest.mark.exercise(LOAD_IRIS)
-def test_load_iris_returns_150_flowers_with_4_features_and_a_class(student):
-    X, y = expect.parts(student.call(LOAD_IRIS, Spec("data_dir", {})), ["X", "y"])
+def test_load_iris_returns_150_flowers_with_4_features_and_a_class(submission):
+    X, y = expect.parts(submission.call(LOAD_IRIS, Spec("data_dir", {})), ["X", "y"])
     expect.shaped(X, *FLOWERS)
     expect.shaped(y, *CLASSES)
 
 
 @pytest.mark.exercise(LOAD_IRIS)
-def test_load_iris_starts_with_the_articles_first_flowers(student):
-    X, y = expect.parts(student.call(LOAD_IRIS, Spec("data_dir", {})), ["X", "y"])
+def test_load_iris_starts_with_the_articles_first_flowers(submission):
+    X, y = expect.parts(submission.call(LOAD_IRIS, Spec("data_dir", {})), ["X", "y"])
     expect.tensor(expect.part(X, expect.shaped(X, *FLOWERS)[:3], "X[:3]"), FIRST_ROWS)
     expect.tensor(expect.part(y, expect.shaped(y, *CLASSES)[:3], "y[:3]"), FIRST_CLASSES)
 
 
 @pytest.mark.exercise(LOAD_IRIS)
-def test_load_iris_accepts_the_folder_as_a_string(student, iris):
-    X, y = expect.parts(student.call(LOAD_IRIS, Spec("data_dir", {"as_str": True})), ["X", "y"])
+def test_load_iris_accepts_the_folder_as_a_string(submission, iris):
+    X, y = expect.parts(submission.call(LOAD_IRIS, Spec("data_dir", {"as_str": True})), ["X", "y"])
     X_train, X_val, y_train, y_val = iris
     expect.tensor(X, torch.cat([X_train, X_val]))
     expect.tensor(y, torch.cat([y_train, y_val]))
 
 
 @pytest.mark.exercise(SPLIT)
-def test_split_keeps_the_first_100_rows_for_training(student):
-    got = expect.parts(student.call(SPLIT, ROWS, VALUES), SPLIT_PARTS)
+def test_split_keeps_the_first_100_rows_for_training(submission):
+    got = expect.parts(submission.call(SPLIT, ROWS, VALUES), SPLIT_PARTS)
     known = mistakes.lazy(SPLIT, ROWS, VALUES)
     for i, (part, want) in enumerate(zip(got, [ROWS[:100], ROWS[100:], VALUES[:100], VALUES[100:]])):
         expect.tensor(part, want, mistakes=mistakes.item(known, i))
 
 
 @pytest.mark.exercise(SPLIT)
-def test_split_uses_n_train(student):
-    got = expect.parts(student.call(SPLIT, ROWS, VALUES, n_train=120), SPLIT_PARTS)
+def test_split_uses_n_train(submission):
+    got = expect.parts(submission.call(SPLIT, ROWS, VALUES, n_train=120), SPLIT_PARTS)
     known = mistakes.lazy(SPLIT, ROWS, VALUES, n_train=120)
     for i, (part, want) in enumerate(zip(got, [ROWS[:120], ROWS[120:], VALUES[:120], VALUES[120:]])):
         expect.tensor(part, want, mistakes=mistakes.item(known, i))
 
 
 @pytest.mark.exercise(SPLIT)
-def test_split_does_not_modify_its_inputs(student):
-    expect.unchanged(student.call(SPLIT, ROWS, VALUES))
+@pytest.mark.property
+def test_split_does_not_modify_its_inputs(submission):
+    expect.unchanged(submission.call(SPLIT, ROWS, VALUES))
 
 
 @pytest.mark.exercise(TRAIN)
-def test_train_returns_the_loss_of_every_step_like_torchs_loop(student, iris):
+def test_train_returns_the_loss_of_every_step_like_torchs_loop(submission, iris):
     X_train, _, y_train, _ = iris
-    model, twin = standard.twins(student, LAYERS, seed=3)
+    model, twin = standard.twins(submission, LAYERS, seed=3)
     known = mistakes.for_call(TRAIN, model, X_train, y_train, nn.CrossEntropyLoss(), sgd, 5)
-    expect.numbers(student.call(TRAIN, twin, X_train, y_train, CROSS_ENTROPY, optimizer_for(twin), 5),
+    expect.numbers(submission.call(TRAIN, twin, X_train, y_train, CROSS_ENTROPY, optimizer_for(twin), 5),
                    standard.training(model, X_train, y_train, nn.CrossEntropyLoss(), sgd, 5), mistakes=known)
 
 
 @pytest.mark.exercise(TRAIN)
-def test_train_makes_the_loss_fall_on_iris(student, iris):
+def test_train_makes_the_loss_fall_on_iris(submission, iris):
     X_train, _, y_train, _ = iris
-    _, twin = standard.twins(student, LAYERS, seed=0)
-    expect.falling(student.call(TRAIN, twin, X_train, y_train, CROSS_ENTROPY, optimizer_for(twin), 50), 50,
+    _, twin = standard.twins(submission, LAYERS, seed=0)
+    expect.falling(submission.call(TRAIN, twin, X_train, y_train, CROSS_ENTROPY, optimizer_for(twin), 50), 50,
                    "Each step: loss_fn(model(X), y), backward(), optimizer.step(), and clear the gradients.")
 
 
 @pytest.mark.exercise(TRAIN)
-def test_train_updates_the_model_like_torchs_loop(student, iris):
+def test_train_updates_the_model_like_torchs_loop(submission, iris):
     X_train, _, y_train, _ = iris
-    model, twin = standard.twins(student, LAYERS, seed=4)
+    model, twin = standard.twins(submission, LAYERS, seed=4)
     standard.training(model, X_train, y_train, nn.CrossEntropyLoss(), sgd, 20)
-    out = student.call(TRAIN, twin, X_train, y_train, CROSS_ENTROPY, optimizer_for(twin), 20)
-    expect.state(out, student.state(twin), standard.state(model))
+    out = submission.call(TRAIN, twin, X_train, y_train, CROSS_ENTROPY, optimizer_for(twin), 20)
+    expect.state(out, submission.state(twin), standard.state(model))
 
 
 @pytest.mark.exercise(TRAIN)
-def test_train_with_no_steps_returns_no_losses(student, iris):
+def test_train_with_no_steps_returns_no_losses(submission, iris):
     X_train, _, y_train, _ = iris
-    _, twin = standard.twins(student, LAYERS)
-    expect.numbers(student.call(TRAIN, twin, X_train, y_train, CROSS_ENTROPY, optimizer_for(twin), 0), [])
+    _, twin = standard.twins(submission, LAYERS)
+    expect.numbers(submission.call(TRAIN, twin, X_train, y_train, CROSS_ENTROPY, optimizer_for(twin), 0), [])
 
 
 @pytest.mark.exercise(ACCURACY)
-def test_accuracy_is_the_percent_of_rows_classified_right(student, iris):
+def test_accuracy_is_the_percent_of_rows_classified_right(submission, iris):
     _, X_val, _, y_val = iris
-    model, twin = standard.twins(student, LAYERS, seed=5)
-    expect.number(student.call(ACCURACY, twin, X_val, y_val), standard.percent(model(X_val).argmax(dim=1) == y_val),
+    model, twin = standard.twins(submission, LAYERS, seed=5)
+    expect.number(submission.call(ACCURACY, twin, X_val, y_val), standard.percent(model(X_val).argmax(dim=1) == y_val),
                   mistakes=mistakes.lazy(ACCURACY, model, X_val, y_val))
 
 
 @pytest.mark.exercise(ACCURACY)
-def test_accuracy_leaves_the_model_and_the_rows_as_they_were(student, iris):
+@pytest.mark.property
+def test_accuracy_leaves_the_model_and_the_rows_as_they_were(submission, iris):
     _, X_val, _, y_val = iris
-    model, twin = standard.twins(student, LAYERS, seed=6)
-    out = student.call(ACCURACY, twin, X_val, y_val)
+    model, twin = standard.twins(submission, LAYERS, seed=6)
+    out = submission.call(ACCURACY, twin, X_val, y_val)
     expect.unchanged(out)
-    expect.state(out, student.state(twin), standard.state(model))
+    expect.state(out, submission.state(twin), standard.state(model))
 
 
 @pytest.mark.exercise(ACCURACY)
-def test_accuracy_of_the_articles_recipe_trained_by_torch(student, iris, data_dir):
+def test_accuracy_of_the_articles_recipe_trained_by_torch(submission, iris, data_dir):
     _, X_val, _, y_val = iris
     model = standard.sequential(LAYERS)
     model.load_state_dict(articles_recipe_trained_by_torch(data_dir))
     with torch.no_grad():
         right = standard.percent(model(X_val).argmax(dim=1) == y_val)  # 98%: 49 of the 50
-    twin = student.build("module", layers=LAYERS, state=standard.state(model))
-    expect.number(student.call(ACCURACY, twin, X_val, y_val), right,
+    twin = submission.build("module", layers=LAYERS, state=standard.state(model))
+    expect.number(submission.call(ACCURACY, twin, X_val, y_val), right,
                   mistakes=mistakes.lazy(ACCURACY, model, X_val, y_val))
 
 
 @pytest.mark.exercise(TRAIN)
-def test_train_of_the_articles_recipe_classifies_the_validation_flowers(student, iris):
+def test_train_of_the_articles_recipe_classifies_the_validation_flowers(submission, iris):
     X_train, X_val, y_train, y_val = iris
-    model, twin = standard.twins(student, LAYERS, seed=0)
-    trained = student.call(TRAIN, twin, X_train, y_train, CROSS_ENTROPY, optimizer_for(twin), STEPS)
+    model, twin = standard.twins(submission, LAYERS, seed=0)
+    trained = submission.call(TRAIN, twin, X_train, y_train, CROSS_ENTROPY, optimizer_for(twin), STEPS)
     losses = expect.falling(trained, STEPS)
-    model.load_state_dict(student.state(twin))
+    model.load_state_dict(submission.state(twin))
     with torch.no_grad():
         right = standard.percent(model(X_val).argmax(dim=1) == y_val)
     expect.at_least(expect.part(trained, right, "the percent of the 50 validation flowers it then classifies right"),
@@ -207,21 +209,22 @@ def test_train_of_the_articles_recipe_classifies_the_validation_flowers(student,
 
 
 @pytest.mark.exercise(FIT_IRIS)
-def test_fit_iris_returns_a_module(student, fitted):
+@pytest.mark.property
+def test_fit_iris_returns_a_module(submission, fitted):
     expect.module(fitted, "a trained torch.nn.Module")
 
 
 @pytest.mark.exercise(FIT_IRIS)
-def test_fit_iris_model_maps_raw_flowers_to_3_class_scores(student, fitted, iris):
+def test_fit_iris_model_maps_raw_flowers_to_3_class_scores(submission, fitted, iris):
     _, X_val, _, _ = iris
     model = expect.module(fitted, "a trained torch.nn.Module")
-    expect.shaped(student.call(model, X_val, eval_no_grad=True), (50, 3), what="3 class scores per flower")
+    expect.shaped(submission.call(model, X_val, eval_no_grad=True), (50, 3), what="3 class scores per flower")
 
 
 @pytest.mark.exercise(FIT_IRIS)
-def test_fit_iris_classifies_the_validation_flowers(student, fitted, iris):
+def test_fit_iris_classifies_the_validation_flowers(submission, fitted, iris):
     _, X_val, _, y_val = iris
-    out = student.call(expect.module(fitted, "a trained torch.nn.Module"), X_val, eval_no_grad=True)
+    out = submission.call(expect.module(fitted, "a trained torch.nn.Module"), X_val, eval_no_grad=True)
     right = (expect.shaped(out, (50, 3)).argmax(dim=1) == y_val).float().mean().item() * 100
     expect.at_least(expect.part(out, right, "the percent of the 50 flowers it classified right"),
                     FIT_MINIMUM, "an accuracy on the 50 validation flowers",
@@ -230,5 +233,6 @@ def test_fit_iris_classifies_the_validation_flowers(student, fitted, iris):
 
 
 @pytest.mark.exercise(FIT_IRIS)
-def test_fit_iris_does_not_modify_the_training_rows(student, fitted):
+@pytest.mark.property
+def test_fit_iris_does_not_modify_the_training_rows(submission, fitted):
     expect.unchanged(fitted)

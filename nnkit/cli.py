@@ -30,10 +30,10 @@ def parser() -> argparse.ArgumentParser:
     hint.add_argument("selector", help="an exercise id, e.g. 05_losses.mse")
     hint.add_argument("--level", type=int, help="show hints up to this tier")
 
-    build = commands.add_parser("build", help="generate exercises/ from solutions/ (kit developers)")
+    build = commands.add_parser("build", help="generate exercises/ and source/ from solutions/ (course authors)")
     build.add_argument("--check", action="store_true", help="fail if a generated file is stale")
 
-    grade = commands.add_parser("grade", help="grade a class of submissions in isolated workers")
+    grade = commands.add_parser("grade", help="grade a class of submissions in isolated workers (Linux)")
     grade.add_argument("class_dir", type=Path, metavar="CLASS_DIR",
                        help="one folder or .zip per student, named by the student id")
     grade.add_argument("--out", type=Path, required=True, help="where grades.csv, results.json and "
@@ -43,8 +43,8 @@ def parser() -> argparse.ArgumentParser:
     grade.add_argument("--timeout", type=float, default=10.0, help="seconds a call may take (default 10)")
     grade.add_argument("--total", type=float, default=300.0, help="seconds a submission may take in "
                        "all (default 300)")
-    grade.add_argument("--tests", type=Path, default=None, help="folder of hidden tests "
-                       "(default: the kit's autograder/)")
+    grade.add_argument("--course", type=Path, default=None, help="the course folder whose checks and "
+                       "hidden tests grade (default: the one the current folder is in)")
     grade.add_argument("--fresh", action="store_true", help="grade every submission again instead "
                        "of reusing the records an interrupted run left in OUT/.work/")
 
@@ -64,7 +64,7 @@ def parser() -> argparse.ArgumentParser:
                             "exercise's result: visible (default), after_due_date, "
                             "after_published or hidden")
 
-    dev = commands.add_parser("dev", help="kit developer tools")
+    dev = commands.add_parser("dev", help="course author's tools")
     dev_commands = dev.add_subparsers(dest="dev_command", required=True, metavar="TOOL")
     dev_commands.add_parser("check", help="every stub fails its checks, every solution passes")
     return top
@@ -73,16 +73,16 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command == "check":
-        from nnkit import checkclient
-        return checkclient.check(args.selector, args.path, use_server=not args.no_server)
+        from nnkit.student import check
+        return check.run(args.selector, args.path, use_server=not args.no_server)
     if args.command == "server":
-        from nnkit import checkclient
-        return checkclient.command(args.action)
+        from nnkit.student import client
+        return client.command(args.action)
     if args.command == "watch":
-        from nnkit import watch
+        from nnkit.student import watch
         return watch.run(args.path, poll=args.poll)
     if args.command == "hint":
-        from nnkit import hint
+        from nnkit.student import hint
         return hint.run(args.selector, args.level)
     if args.command == "build":
         from nnkit.build import command
@@ -92,19 +92,19 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "grade":
         from nnkit.grade import command as grade
         return grade.run(args.class_dir, args.out, jobs=args.jobs, timeout=args.timeout,
-                         total=args.total, tests=args.tests, fresh=args.fresh)
+                         total=args.total, course=args.course, fresh=args.fresh)
     if args.command == "demo":
-        from nnkit.demo import command as demo
+        from nnkit.grade import demo
         return demo.run(args.out, jobs=args.jobs)
     if args.command == "release":
-        from nnkit import release
+        from nnkit.publish import release
         return release.run(args.out, force=args.force)
     if args.command == "gradescope":
-        from nnkit import gradescope
+        from nnkit.publish import gradescope
         return gradescope.run(args.out, visibility=args.visibility)
     if args.command == "dev":
-        from nnkit import devcheck
-        return devcheck.run()
+        from nnkit.build import devcheck
+        return devcheck.run_command()
     return 2
 
 

@@ -3,7 +3,7 @@
 The course root is this folder: the source notebooks are its assignment folders
 (`05_losses/05_losses.ipynb`), and nbgrader puts release/, submitted/, autograded/, feedback/
 and gradebook.db next to them. Run nbgrader from here, with the kit installed in the kernel's
-environment (`pip install -e '.[notebooks]'`): the check cells call `nnkit.notebook.check`,
+environment (`pip install -e '.[notebooks]'`): the check cells call `nnkit.notebooks.check.check`,
 and the hidden ones need the kit's `autograder/` folder.
 """
 

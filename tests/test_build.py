@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from nnkit import catalog
+from nnkit.course import catalog
 from nnkit.build import command
 from nnkit.build.stubs import MarkerError, make_stub
 

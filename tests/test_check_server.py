@@ -25,9 +25,10 @@ from pathlib import Path
 
 import pytest
 
-from nnkit import checkproto, kitpaths
+from nnkit.course import layout
+from nnkit.student import rendezvous as checkproto
 
-ROOT = kitpaths.kit_root()
+ROOT = layout.course_root()
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="the check server is Linux-only")
 
 
@@ -247,7 +248,7 @@ def test_a_server_that_answers_garbage_leads_to_an_in_process_check(server):
 
 def rendezvous_key(env: dict) -> str:
     """The name a client with `env` gives its server's files."""
-    code = "from nnkit import checkproto; print(checkproto.rendezvous().key)"
+    code = "from nnkit.student import rendezvous as checkproto; print(checkproto.rendezvous().key)"
     return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                           check=True).stdout.strip()
 

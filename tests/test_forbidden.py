@@ -12,16 +12,18 @@ from pathlib import Path
 
 import pytest
 
-from nnkit import catalog, forbidden, kitpaths
+from nnkit.course import catalog
+from nnkit.course import layout
+from nnkit.harness import forbidden
 from nnkit.harness import expect
 from nnkit.harness.failures import CheckFailure
-from nnkit.student import local_student
+from nnkit.submission.proxy import local_submission
 
 MATMUL = catalog.by_id("01_matrices.matmul").forbidden
 LINEAR = catalog.by_id("02_linear.MyLinear").forbidden
 ACTIVATIONS = catalog.by_id("03_activations.relu").forbidden
 OPTIM = catalog.by_id("07_gradient_descent.sgd_step").forbidden
-ROOT = kitpaths.kit_root()
+ROOT = layout.course_root()
 
 
 def found(source: str, name: str, rules=MATMUL) -> list[tuple[str, int]]:
@@ -202,7 +204,7 @@ def test_the_hidden_check_fails_with_kind_forbidden(tmp_path):
             return float(torch.dot(A[i], B[:, j]))
         """)
     with pytest.raises(CheckFailure) as failure:
-        expect.allowed_calls(local_student(folder), folder, "01_matrices.entry")
+        expect.allowed_calls(local_submission(folder), folder, "01_matrices.entry")
     assert failure.value.kind == "forbidden"
     assert "torch.dot" in failure.value.message and "line 5" in failure.value.message
 
@@ -210,11 +212,11 @@ def test_the_hidden_check_fails_with_kind_forbidden(tmp_path):
 def test_the_hidden_check_reports_a_file_that_cannot_load_as_a_submission_problem(tmp_path):
     folder = write_submission(tmp_path, "01_matrices", "import torch\nraise SystemExit(0)\n")
     with pytest.raises(CheckFailure) as failure:
-        expect.allowed_calls(local_student(folder), folder, "01_matrices.entry")
+        expect.allowed_calls(local_submission(folder), folder, "01_matrices.entry")
     assert failure.value.kind == "submission"
     folder = write_submission(tmp_path / "missing", "02_linear", "import torch\n")
     with pytest.raises(CheckFailure) as failure:
-        expect.allowed_calls(local_student(folder), folder, "01_matrices.entry")
+        expect.allowed_calls(local_submission(folder), folder, "01_matrices.entry")
     assert failure.value.kind == "submission"
 
 

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from nnkit import kitpaths
-from nnkit.grade import command, staging, supervisor, uids
+from nnkit.course import layout
+from nnkit.grade import command, staging
+from nnkit.grade.sandbox import links, uids
 
 
 def test_an_entry_that_breaks_staging_becomes_that_students_problem(tmp_path: Path, monkeypatch):
@@ -37,18 +38,19 @@ def test_a_class_folder_that_does_not_exist_is_a_clear_message_and_exit_status_2
 
 def test_grading_without_hidden_tests_says_where_it_looked_and_what_to_pass(tmp_path: Path, capsys):
     (tmp_path / "class" / "ann").mkdir(parents=True)
-    assert command.run(tmp_path / "class", tmp_path / "out", tests=tmp_path / "empty") == 2
+    assert command.run(tmp_path / "class", tmp_path / "out", course=tmp_path / "empty") == 2
     printed = " ".join(capsys.readouterr().out.split())
-    assert f"No hidden tests in {tmp_path / 'empty'}" in printed and "--tests DIR" in printed
+    assert f"No hidden tests in {tmp_path / 'empty' / 'autograder'}" in printed and "--course DIR" in printed
     assert not (tmp_path / "out").exists()
 
 
 def test_an_installed_kit_finds_its_folders_from_anywhere_below_the_course_folder(tmp_path, monkeypatch):
-    (tmp_path / "autograder").mkdir()
+    (tmp_path / "exercises").mkdir()
+    (tmp_path / "exercises" / "info.toml").write_text("")
     (tmp_path / "class" / "ann").mkdir(parents=True)
-    monkeypatch.setattr(kitpaths, "PACKAGE", tmp_path / "site-packages" / "nnkit")
+    monkeypatch.setattr(layout, "PACKAGE", tmp_path / "site-packages" / "nnkit")
     monkeypatch.chdir(tmp_path / "class" / "ann")
-    assert kitpaths.kit_root() == tmp_path
+    assert layout.course_root() == tmp_path
 
 
 def test_two_batches_on_one_machine_never_share_a_worker_uid():
@@ -114,12 +116,12 @@ def test_a_uid_that_names_an_account_is_never_claimed(monkeypatch):
 def test_scratch_folders_of_killed_graders_are_removed_and_live_ones_kept(tmp_path):
     gone = subprocess.Popen(["true"])
     gone.wait()
-    dead = tmp_path / f"{supervisor.SCRATCH_PREFIX}{gone.pid}-abc"
-    live = tmp_path / f"{supervisor.SCRATCH_PREFIX}{os.getpid()}-def"
+    dead = tmp_path / f"{links.SCRATCH_PREFIX}{gone.pid}-abc"
+    live = tmp_path / f"{links.SCRATCH_PREFIX}{os.getpid()}-def"
     other = tmp_path / "nnkit-grade-notapid-x"
     for folder in (dead, live, other):
         (folder / "nnkit-1").mkdir(parents=True)
-    supervisor.remove_orphaned_scratch(tmp_path)
+    links.remove_orphaned_scratch(tmp_path)
     assert not dead.exists() and live.exists() and other.exists()
 
 

@@ -15,11 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from nnkit import catalog
-from nnkit.demo.command import broken_ids
-from nnkit.demo.students import STUDENTS
+from nnkit.course import catalog
+from nnkit.grade.demo import broken_ids, students
 
-BY_ID = {student.id: student for student in STUDENTS}
+BY_ID = {student.id: student for student in students()}
 POINTS = {exercise.id: exercise.points for exercise in catalog.exercises()}
 
 

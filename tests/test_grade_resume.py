@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from nnkit.demo.command import build_class
-from nnkit.demo.students import STUDENTS
-from nnkit.grade import resume, sandbox
+from nnkit.grade.demo import build_class
+from nnkit.grade.demo import students
+from nnkit.grade import resume
+from nnkit.grade.sandbox.limits import Limits
 
 KILL_DEADLINE_SECONDS = 300.0
 GONE_DEADLINE_SECONDS = 20.0
@@ -87,7 +88,7 @@ def test_a_grader_killed_half_way_resumes_without_regrading_and_writes_the_same_
     grading.kill()
     grading.wait()
     kept = stamps(out)
-    assert kept and len(kept) < len(STUDENTS), f"expected the kill half-way, not at {sorted(kept)}"
+    assert kept and len(kept) < len(students()), f"expected the kill half-way, not at {sorted(kept)}"
     assert not (out / "grades.csv").exists(), "a killed run must not leave a gradebook"
 
     deadline = time.monotonic() + GONE_DEADLINE_SECONDS
@@ -127,9 +128,9 @@ def test_the_fingerprint_changes_with_the_submission_the_hidden_tests_and_the_li
         folder.mkdir()
     (tests / "test_a.py").write_text("def test_a(): pass\n")
     (staged / "01_matrices.py").write_text("x = 1\n")
-    limits = sandbox.Limits()
+    limits = Limits()
 
-    def fingerprint(limits: sandbox.Limits = limits) -> str:
+    def fingerprint(limits: Limits = limits) -> str:
         return resume.submission_fingerprint(resume.batch_fingerprint(tests, data, limits), "ann",
                                              staged, "ann/", [])
 
@@ -140,7 +141,7 @@ def test_the_fingerprint_changes_with_the_submission_the_hidden_tests_and_the_li
     assert second != first
     (tests / "test_a.py").write_text("def test_a(): assert False\n")
     assert fingerprint() != second
-    assert fingerprint(sandbox.Limits(call_seconds=3.0)) != fingerprint()
+    assert fingerprint(Limits(call_seconds=3.0)) != fingerprint()
 
 
 def test_leftovers_of_atomic_writes_are_removed_and_real_files_kept(tmp_path):
@@ -168,7 +169,7 @@ def test_grading_a_graded_class_again_reuses_every_record(whole_run, tmp_path):
     out = copy_of(whole_run, tmp_path / "out")
     before = stamps(out)
     output = finish(nnkit("grade", str(whole_run / "class"), "--out", str(out)))
-    assert f"Resuming: {len(STUDENTS)} submissions" in output
+    assert f"Resuming: {len(students())} submissions" in output
     assert stamps(out) == before
     assert (out / "grades.csv").read_bytes() == (whole_run / "grades.csv").read_bytes()
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from nnkit import catalog
-from nnkit.grade import reports, scoring
+from nnkit.course import catalog
+from nnkit.grade.output import reports
+from nnkit.grade import scoring
 
 MSE = "05_losses.mse"  # 2 points
 BCE = "05_losses.bce"  # 4 points

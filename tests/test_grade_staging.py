@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from nnkit import catalog
-from nnkit.grade import reports, staging
+from nnkit.course import catalog
+from nnkit.grade.output import reports
+from nnkit.grade import staging
 
 ROOT = Path(__file__).resolve().parents[1]
 NAMES = [f"{stem}.py" for stem in catalog.files()]

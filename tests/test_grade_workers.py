@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from grading import run_grade
 
-from nnkit.grade import sandbox
+from nnkit.grade.sandbox import bwrap
 
 ROOT = Path(__file__).resolve().parents[1]
 MARKER = "600.4242"  # eve's detached `sleep` carries this, so the test finds it and nothing else
@@ -155,6 +155,6 @@ def test_without_bubblewrap_the_grader_still_runs_and_says_what_is_off(tmp_path)
 
 @pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap is not installed")
 def test_the_sandbox_never_shows_the_hidden_tests_or_the_solutions():
-    for root in sandbox.readable_roots():
-        for hidden in sandbox.forbidden_roots():
+    for root in bwrap.readable_roots():
+        for hidden in bwrap.forbidden_roots():
             assert root != hidden and root not in hidden.parents and hidden not in root.parents

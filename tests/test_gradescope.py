@@ -13,7 +13,7 @@ import pytest
 
 jsonschema = pytest.importorskip("jsonschema", reason="the dev extra is not installed")
 
-from nnkit import gradescope
+from nnkit.publish import gradescope
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = json.loads((Path(__file__).parent / "schemas" / "gradescope_results.schema.json").read_text())

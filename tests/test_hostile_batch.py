@@ -26,12 +26,13 @@ import pytest
 from grading import grade_command, run
 from hidden_lines import leaks
 
-from nnkit import catalog
-from nnkit.demo.command import source
-from nnkit.demo.students import DemoStudent
-from nnkit.grade import plugin, uids
-from nnkit.grade.reports import safe_name
-from nnkit.tomlcompat import tomllib
+from nnkit.course import catalog
+from nnkit.grade.demo import source
+from nnkit.grade.demo import DemoStudent
+from nnkit.grade import plugin
+from nnkit.grade.sandbox import uids
+from nnkit.grade.output.reports import safe_name
+from nnkit.course.tomlcompat import tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFINE = ROOT / "tests" / "hostile" / "confine.py"

@@ -24,11 +24,11 @@ from pathlib import Path
 
 import pytest
 
-from nnkit import catalog, kitpaths
+from nnkit.course import catalog, layout
 from nnkit.harness import mistakes
-from nnkit.tomlcompat import tomllib
+from nnkit.course.tomlcompat import tomllib
 
-ROOT = kitpaths.kit_root()
+ROOT = layout.course_root()
 SOLUTIONS = ROOT / "solutions"
 MUTANTS_FILE = Path(__file__).resolve().parent / "mutants.toml"
 SUBMISSIONS = Path(__file__).resolve().parent / "submissions"

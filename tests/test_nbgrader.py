@@ -26,7 +26,7 @@ pytestmark = pytest.mark.skipif(
     reason="nbgrader is not installed (pip install -e '.[notebooks]'); the nbgrader course is "
            "tested only where it is")
 
-from nnkit import catalog
+from nnkit.course import catalog
 
 ROOT = Path(__file__).resolve().parents[1]
 ALL = bool(os.environ.get("NNKIT_NBGRADER_ALL"))
@@ -54,7 +54,7 @@ def broken_numpy(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def course(tmp_path_factory, broken_numpy) -> Path:
-    from nnkit.build.notebooks import (
+    from nnkit.notebooks.source import (
         fill_solutions,  # jupytext and nbformat: the notebooks extra
     )
 
@@ -128,7 +128,7 @@ def grade_reads_notebooks() -> bool:
 
 @pytest.mark.skipif(not grade_reads_notebooks(), reason="`nnkit grade` does not read notebooks yet: "
                     "nnkit/grade/staging.py must turn NN_name.ipynb into NN_name.py with "
-                    "nnkit.notebook_files")
+                    "nnkit.notebooks.to_python")
 def test_nnkit_grade_gives_the_same_totals_to_the_same_notebooks(course, tmp_path):
     from nnkit.grade import command
 

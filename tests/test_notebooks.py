@@ -1,4 +1,4 @@
-"""The nbgrader source notebooks, `nnkit.notebook.check`, and notebooks turned into exercise files."""
+"""The nbgrader source notebooks, `nnkit.notebooks.check.check`, and notebooks turned into exercise files."""
 
 import json
 import shutil
@@ -10,11 +10,12 @@ nbformat = pytest.importorskip("nbformat", reason="the notebook extra is not ins
                                "(pip install -e '.[notebooks]')")
 pytest.importorskip("jupytext", reason="the notebook extra is not installed")
 
-from nnkit import catalog, check
+from nnkit.course import catalog
+from nnkit.student import public_checks
 from nnkit.build import command
-from nnkit.build.notebooks import make_notebook
-from nnkit.notebook import check as notebook_check
-from nnkit.notebook_files import NotebookProblem, python_files_from_notebook
+from nnkit.notebooks.source import make_notebook
+from nnkit.notebooks.check import check as notebook_check
+from nnkit.notebooks.to_python import NotebookProblem, python_files_from_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -127,7 +128,7 @@ def test_check_of_a_wrong_answer_raises_with_the_learners_message():
 
 def test_check_uses_the_callers_globals_when_no_namespace_is_given():
     names = namespace_of(ROOT / "solutions" / "06_metrics.py")
-    exec("from nnkit.notebook import check\ncheck('06_metrics.mape')", names)  # noqa: S102
+    exec("from nnkit.notebooks.check import check\ncheck('06_metrics.mape')", names)  # noqa: S102
     names["mape"] = lambda y_hat, y: 0.0
     with pytest.raises(AssertionError):
         exec("check('06_metrics.mape')", names)  # noqa: S102
@@ -159,12 +160,12 @@ def test_check_asks_to_run_the_cell_when_the_function_is_not_defined(capfd):
 
 
 def test_checks_that_cannot_be_loaded_raise_with_pytests_reason(tmp_path, monkeypatch):
-    import nnkit.notebook
+    import nnkit.notebooks.check
 
-    broken = tmp_path / "exercises" / "test_05_losses.py"
+    broken = tmp_path / "exercises" / "test_05_losses_broken.py"  # (a name this process has not imported)
     broken.parent.mkdir()
     broken.write_text("import a_module_that_is_not_there\n")
-    monkeypatch.setattr(nnkit.notebook, "checks_file", lambda stem, hidden=False: broken)
+    monkeypatch.setattr(nnkit.notebooks.check, "checks_file", lambda stem, hidden=False: broken)
     with pytest.raises(RuntimeError, match="a_module_that_is_not_there"):
         notebook_check("05_losses.mse", namespace=namespace_of(ROOT / "solutions" / "05_losses.py"))
 
@@ -185,7 +186,7 @@ def write_notebook(path: Path, cells: list, metadata: dict | None = None) -> Pat
 
 def filled_release_notebook(stem: str):
     """The student's view of a notebook (nbgrader's release), with the solutions typed in."""
-    from nnkit.release import release_notebook
+    from nnkit.publish.release import release_notebook
 
     source = source_notebook(stem)
     answers = {grading(c)["grade_id"]: c.source for c in source.cells if grading(c).get("solution")}
@@ -204,8 +205,8 @@ def test_a_solved_notebook_becomes_an_exercise_file_that_passes_the_public_check
     assert "check(" not in files["05_losses.py"]
     (tmp_path / "folder").mkdir()
     (tmp_path / "folder" / "05_losses.py").write_text(files["05_losses.py"])
-    _, collector = check.run_checks("05_losses", tmp_path / "folder")
-    assert collector.results and all(r.passed for r in collector.results)
+    verdicts, problems = public_checks.run_checks([e.id for e in catalog.select("05_losses")], tmp_path / "folder")
+    assert verdicts and all(r.passed for r in verdicts) and not problems
 
 
 def test_the_stem_comes_from_nbgraders_assignment_folder_when_the_notebook_was_renamed(tmp_path):
@@ -224,7 +225,7 @@ def test_magics_shell_lines_and_check_calls_are_commented_out_and_check_cells_dr
     cells = [nbformat.v4.new_code_cell("%matplotlib inline\n!pip install torch\nimport torch"),
              nbformat.v4.new_code_cell("%%bash\nls -l"),
              nbformat.v4.new_code_cell("%%time\ny = torch.ones(2)"),
-             nbformat.v4.new_code_cell("from nnkit.notebook import check\ncheck('05_losses.mse')"),
+             nbformat.v4.new_code_cell("from nnkit.notebooks.check import check\ncheck('05_losses.mse')"),
              nbformat.v4.new_code_cell("def mse(a, b):\n    return ((a - b) ** 2).mean()\n\n"
                                        "check('05_losses.mse')")]
     cells[3].metadata["nbgrader"] = {"grade": True, "solution": False}

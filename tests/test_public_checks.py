@@ -17,10 +17,11 @@ from pathlib import Path
 import pytest
 import torch
 
-from nnkit import catalog, kitpaths
-from nnkit.check import CheckResult, run_checks
+from nnkit.course import catalog, layout
+from nnkit.student.public_checks import run_checks
+from nnkit.testing.verdict import Verdict
 
-ROOT = kitpaths.kit_root()
+ROOT = layout.course_root()
 SOLUTIONS = ROOT / "solutions"
 STUBS = ROOT / "exercises"
 STRANGER = Path(__file__).resolve().parent / "submissions" / "stranger"
@@ -36,14 +37,14 @@ def one_torch_thread():
     torch.set_num_threads(threads)
 
 
-def results(folder: Path, selector: str | None = None) -> list[CheckResult]:
-    _, collector = run_checks(selector, folder)
-    assert not collector.unmarked, f"checks without an exercise marker: {collector.unmarked}"
-    return collector.results
+def results(folder: Path, selector: str | None = None) -> list[Verdict]:
+    verdicts, problems = run_checks([e.id for e in catalog.select(selector)], folder)
+    assert not problems, problems
+    return verdicts
 
 
-def failures(found: list[CheckResult]) -> str:
-    return "\n\n".join(f"{r.nodeid}\n{r.message}" for r in found if not r.passed)
+def failures(found: list[Verdict]) -> str:
+    return "\n\n".join(f"{r.test}\n{r.message}" for r in found if not r.passed)
 
 
 def with_body(tmp_path: Path, exercise_id: str, body: str) -> Path:
@@ -62,15 +63,15 @@ def with_body(tmp_path: Path, exercise_id: str, body: str) -> Path:
     return tmp_path
 
 
-def first_failure(folder: Path, exercise_id: str, check: str = "") -> CheckResult:
+def first_failure(folder: Path, exercise_id: str, check: str = "") -> Verdict:
     """The first failing check of the exercise (whose name contains `check`, if given)."""
-    found = [r for r in results(folder, exercise_id) if not r.passed and check in r.nodeid]
+    found = [r for r in results(folder, exercise_id) if not r.passed and check in r.test]
     assert found, f"a broken {exercise_id} passed every check{f' named *{check}*' if check else ''}"
     return found[0]
 
 
 @pytest.fixture(scope="module")
-def solution_results() -> list[CheckResult]:
+def solution_results() -> list[Verdict]:
     return results(SOLUTIONS)
 
 
@@ -82,7 +83,7 @@ def test_every_stub_fails_every_check_as_not_started():
     found = results(STUBS)
     assert found
     wrong = [r for r in found if r.passed or r.kind != "not_started"]
-    assert not wrong, "\n".join(f"{r.nodeid}: passed={r.passed} kind={r.kind}\n{r.message}" for r in wrong)
+    assert not wrong, "\n".join(f"{r.test}: passed={r.passed} kind={r.kind}\n{r.message}" for r in wrong)
 
 
 def test_a_strangers_correct_implementation_passes_every_public_check():

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from nnkit import catalog, hint, kitpaths, watch
+from nnkit.course import catalog, layout
+from nnkit.student import hint, watch
 
-ROOT = kitpaths.kit_root()
+ROOT = layout.course_root()
 
 
 def nnkit(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
@@ -53,14 +54,15 @@ def test_check_of_an_unknown_exercise_explains_what_selectors_exist():
 def test_check_in_process_leaves_the_environment_and_torch_threads_as_it_found_them(monkeypatch):
     import torch
 
-    from nnkit import check
+    from nnkit.student import public_checks
 
     monkeypatch.delenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", raising=False)
     threads = torch.get_num_threads()
     torch.set_num_threads(2)
     try:
-        chosen, collector = check.run_checks("05", ROOT / "solutions")
-        assert len(chosen) == 4 and collector.results and all(r.passed for r in collector.results)
+        verdicts, _ = public_checks.run_checks([e.id for e in catalog.select("05")], ROOT / "solutions")
+        assert {v.exercise for v in verdicts} == {e.id for e in catalog.select("05")}
+        assert all(v.passed for v in verdicts)
         assert "PYTEST_DISABLE_PLUGIN_AUTOLOAD" not in os.environ
         assert torch.get_num_threads() == 2
     finally:
@@ -74,11 +76,11 @@ def test_plain_pytest_on_the_stubs_shows_the_learner_message_without_a_traceback
     assert run.returncode == 1
     assert "05_losses.mse is not started yet" in run.stdout
     assert "raise NotImplementedError" in run.stdout  # the advice, not a traceback line
-    assert "nnkit/executor.py" not in run.stdout
+    assert "nnkit/submission/executor.py" not in run.stdout
 
 
 def test_hint_reveals_one_more_tier_each_time(tmp_path: Path, monkeypatch, capsys):
-    monkeypatch.setattr(kitpaths, "exercises_dir", lambda start=None: tmp_path)
+    monkeypatch.setattr(layout, "exercises_dir", lambda start=None: tmp_path)
     exercise = catalog.by_id("05_losses.mse")
     assert hint.run("05_losses.mse") == 0
     first = capsys.readouterr().out

@@ -6,8 +6,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from nnkit import catalog, kitpaths
-from nnkit.build.notebooks import make_config, make_notebook
+from nnkit.course import catalog, layout
+from nnkit.notebooks.source import make_config, make_notebook
 from nnkit.build.stubs import MarkerError, make_stub, solution_ids
 
 Target = tuple[Path, Callable[[], str]]
@@ -43,7 +43,7 @@ def consistency_problems(root: Path) -> list[str]:
 
 
 def run(check: bool = False, root: Path | None = None) -> int:
-    root = root or kitpaths.kit_root()
+    root = root or layout.course_root()
     problems = consistency_problems(root)
     if problems:
         print("The solutions and the exercise table disagree:\n  " + "\n  ".join(problems), file=sys.stderr)

@@ -16,12 +16,15 @@ from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
 
-from nnkit import kitpaths
-from nnkit.grade import feedback, reports, resume, sandbox, staging, terminal, uids
+from nnkit.course import layout
+from nnkit.grade.output import feedback, reports, terminal
+from nnkit.grade import resume, staging
+from nnkit.grade.sandbox import bwrap, uids
+from nnkit.grade.sandbox.limits import Limits
 
 
 def run(class_dir: Path, out: Path, jobs: int | None = None, timeout: float = 10.0,
-        total: float = 300.0, tests: Path | None = None, console: Console | None = None,
+        total: float = 300.0, course: Path | None = None, console: Console | None = None,
         fresh: bool = False) -> int:
     """Grade the class in `class_dir` into `out`; 0 when done, 1 when the grader had problems.
 
@@ -35,10 +38,11 @@ def run(class_dir: Path, out: Path, jobs: int | None = None, timeout: float = 10
         console.print(f"[red]{escape(str(class_dir))} is not a folder of submissions[/]: give the folder "
                       "that holds one folder or .zip per student, named by the student id.")
         return 2
-    hidden = Path(tests) if tests else kitpaths.kit_root() / "autograder"
+    course = Path(course).resolve() if course else layout.course_root()
+    hidden = course / "autograder"
     if not any(hidden.glob("test_*.py")):
-        console.print(f"[red]No hidden tests in {escape(str(hidden))}[/]: run from the kit's folder "
-                      "(the one holding autograder/) or pass --tests DIR.")
+        console.print(f"[red]No hidden tests in {escape(str(hidden))}[/]: run from the course's folder "
+                      "(the one holding autograder/) or pass --course DIR.")
         return 2
     work = out / ".work"
     shutil.rmtree(work / "staged", ignore_errors=True)
@@ -48,10 +52,10 @@ def run(class_dir: Path, out: Path, jobs: int | None = None, timeout: float = 10
     entries, class_problems = staging.find_entries(class_dir)
     staged = [stage_safely(student, entry, work / "staged" / reports.safe_name(student))
               for student, entry in entries.items()]
-    limits = sandbox.Limits(call_seconds=timeout, total_seconds=total)
-    isolation = sandbox.detect()
-    settings = pool.default_settings(work, limits, isolation, tests)
-    batch = resume.batch_fingerprint(settings.tests, settings.data, limits)
+    limits = Limits(call_seconds=timeout, total_seconds=total)
+    isolation = bwrap.detect()
+    settings = pool.default_settings(work, limits, isolation, course)
+    batch = resume.batch_fingerprint(settings.course, settings.data, limits)
 
     ledger = resume.Ledger(work, batch, staged, fresh)
     records, tasks = ledger.records, ledger.tasks()
@@ -62,7 +66,7 @@ def run(class_dir: Path, out: Path, jobs: int | None = None, timeout: float = 10
         console.print(f"[red]Cannot grade now[/]: {escape(str(error))}")
         return 2
     try:
-        protections = sandbox.protections(isolation, limits, claim.describe())
+        protections = bwrap.protections(isolation, limits, claim.describe())
         terminal.protections(console, protections)
         if ledger.reused:
             console.print(f"Resuming: {ledger.reused} submission{'s' * (ledger.reused != 1)} already "

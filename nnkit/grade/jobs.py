@@ -1,14 +1,14 @@
 """Parallel grading: N trusted job processes sharing one sandboxed zygote.
 
 The main process forks the jobs after importing torch and pytest, so they start at once. A job
-grades one submission at a time by running pytest on the hidden tests in-process with a
-`GradingSession` whose student lives in a worker; it sends the raw results back as JSON. A job
+grades one submission at a time: it runs the course's public checks and hidden tests in-process
+(`nnkit.testing.run`) against a `Submission` that lives in a worker, and sends the raw verdicts
+back as JSON. A job
 that dies or overruns is replaced and its submission marked as a grader problem; the batch goes on.
 """
 
 from __future__ import annotations
 
-import ctypes
 import json
 import multiprocessing
 import os
@@ -21,79 +21,66 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
-from nnkit import kitpaths, torchwarmup
-from nnkit.grade import sandbox
-from nnkit.grade.supervisor import WorkerLink, ZygoteError, ZygoteLink, end, launch
+from nnkit.course import catalog, layout
+from nnkit.testing import warmup
+from nnkit.grade.sandbox import bwrap, limits
+from nnkit.grade.sandbox.limits import Limits
+from nnkit.grade.sandbox.links import WorkerLink, ZygoteError, ZygoteLink, end, launch
+from nnkit.submission.proxy import Submission
 
 JOB_START_SECONDS = 180.0
 JOB_SLACK_SECONDS = 120.0
 MAX_JOB_FAILURES = 3
-PR_SET_PDEATHSIG = 1
 
 
 @dataclass(frozen=True)
 class Settings:
     """What every job needs to know; inherited by fork, never sent to a worker."""
 
-    tests: Path
+    course: Path  # the course folder: its public checks and hidden tests grade every submission
+    tests: tuple[Path, ...]  # those test files, in the course's order
     data: Path
     work: Path
-    limits: sandbox.Limits
-    isolation: sandbox.Isolation
+    limits: Limits
+    isolation: bwrap.Isolation
     uids: tuple[int | None, ...] = ()  # the worker uid of each slot (see `uids`)
 
 
-def pytest_args(tests: Path, folder: Path, data: Path) -> list[str]:
-    """The pytest command line of one submission's hidden tests: quiet, no cache, no plugins
-    that reorder or randomise, none the grader has no use for, and none that collects the
-    garbage of the whole heap after every run (unraisableexception: a second with torch)."""
-    unused = ("terminal", "cacheprovider", "randomly", "xdist", "unraisableexception",
-              "threadexception", "logging", "warnings", "faulthandler", "doctest", "junitxml",
-              "pastebin", "nose", "stepwise", "legacypath")
-    return [str(tests), *(arg for name in unused for arg in ("-p", f"no:{name}")), "-o", "addopts=",
-            "--rootdir", str(tests.parent), "--nnkit-path", str(folder), "--nnkit-data", str(data)]
-
-
 def grade_one(task: dict, zygote: ZygoteLink, settings: Settings, data: dict[str, bytes]) -> dict:
-    """Run the hidden tests against one staged submission; the raw results, not yet scored."""
-    import pytest
-
-    from nnkit.grade.plugin import GradingSession
+    """Run the public checks and hidden tests against one staged submission; the raw verdicts,
+    not yet scored."""
+    from nnkit.testing import run
 
     started = time.monotonic()
     folder = Path(task["staged"])
     files = {path.name: path.read_bytes() for path in sorted(folder.iterdir()) if path.is_file()}
     link = WorkerLink(zygote, files, data, settings.limits)
-    session = GradingSession(link, folder)
+    checks = run.Run(Submission(link), folder, settings.data, on_seed=link.seed_next)
     try:
-        code = pytest.main(pytest_args(settings.tests, folder, settings.data), plugins=[session])
+        run.run(settings.tests, checks, settings.course)
     finally:
         link.close()
-    if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
-        session.problems.append(f"pytest on {settings.tests} ended with {code!r}; see the job log")
-    print(f"{task['student']}: {len(session.results)} tests in {time.monotonic() - started:.2f} s, "
+    problems = checks.problems + [f"{test} has no exercise marker: it counts for nothing" for test in checks.unmarked]
+    print(f"{task['student']}: {len(checks.verdicts)} tests in {time.monotonic() - started:.2f} s, "
           f"{link.restarts} worker restarts", file=sys.stderr, flush=True)
-    return {"student": task["student"], "tests": session.records(), "grader_problems": session.problems,
-            "restarts": link.restarts}
+    return {"student": task["student"], "tests": [v.to_dict() for v in checks.results()],
+            "grader_problems": problems, "restarts": link.restarts}
 
 
 def warm(settings: Settings) -> None:
-    """Import what every job needs once, before they fork: the hidden tests (by collecting them
-    against an empty folder) and torch's lazy imports."""
-    import pytest
+    """Import what every job needs once, before they fork: the tests (collected, not run) and
+    torch's lazy imports."""
+    from nnkit.testing import run
 
-    torchwarmup.pay_lazy_imports()
-    empty = settings.work / "empty"
-    empty.mkdir(exist_ok=True)
-    log = settings.work / "collect.log"
+    warmup.pay_lazy_imports()
     writes_bytecode = sys.dont_write_bytecode
-    sys.dont_write_bytecode = True  # no __pycache__ in the hidden tests' folder: write only OUT_DIR
-    with open(log, "wb") as handle:
+    sys.dont_write_bytecode = True  # no __pycache__ in the course's folders: write only OUT_DIR
+    with open(settings.work / "collect.log", "wb") as handle:
         saved = os.dup(1), os.dup(2)
         os.dup2(handle.fileno(), 1)
         os.dup2(handle.fileno(), 2)
         try:
-            pytest.main([*pytest_args(settings.tests, empty, settings.data), "--collect-only"])
+            run.collect(settings.tests, settings.course)
         finally:
             os.dup2(saved[0], 1)
             os.dup2(saved[1], 2)
@@ -108,7 +95,7 @@ def job_main(slot: int, conn: Connection, settings: Settings, zygote: ZygoteLink
 
     It dies with the grader (a killed grader leaves no job behind to finish a student whose
     record nobody will keep) and writes no bytecode next to the hidden tests."""
-    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    limits.die_with_parent()
     if os.getppid() != parent:  # the grader died before the line above took effect
         os._exit(1)
     for other in others:  # inherited sockets of the other jobs: keep only our own
@@ -236,8 +223,11 @@ class Pool:
         end(self.zygote, self.scratch)
 
 
-def default_settings(work: Path, limits: sandbox.Limits, isolation: sandbox.Isolation,
-                     tests: Path | None = None) -> Settings:
-    root = kitpaths.kit_root()
-    return Settings(tests=(tests or root / "autograder").resolve(), data=kitpaths.data_dir(root / "exercises"),
+def default_settings(work: Path, limits: Limits, isolation: bwrap.Isolation,
+                     course: Path | None = None) -> Settings:
+    """Grade with the course's public checks and hidden tests of every exercise file."""
+    course = (course or layout.course_root()).resolve()
+    stems = catalog.files()
+    tests = layout.checks_of(course / "exercises", stems) + layout.checks_of(course / "autograder", stems)
+    return Settings(course=course, tests=tuple(tests), data=layout.data_dir(course / "exercises"),
                     work=work, limits=limits, isolation=isolation)

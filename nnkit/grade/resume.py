@@ -14,8 +14,9 @@ import json
 from dataclasses import asdict
 from pathlib import Path
 
-from nnkit import kitpaths
-from nnkit.grade import reports, sandbox
+from nnkit.course import layout
+from nnkit.grade.output import reports
+from nnkit.grade.sandbox.limits import Limits
 from nnkit.grade.staging import Staged
 
 FORMAT = 1
@@ -28,12 +29,14 @@ def _hash_files(digest: hashlib._Hash, root: Path, pattern: str) -> None:
             digest.update(hashlib.sha256(path.read_bytes()).digest())
 
 
-def batch_fingerprint(tests: Path, data: Path, limits: sandbox.Limits) -> str:
-    """What every record of a batch depends on besides the submission itself."""
+def batch_fingerprint(course: Path, data: Path, limits: Limits) -> str:
+    """What every record of a batch depends on besides the submission itself: the grader's code,
+    the course's checks, tests, table and known mistakes, the data, and the limits."""
     digest = hashlib.sha256(f"nnkit-grade-record-{FORMAT}".encode())
     digest.update(json.dumps(asdict(limits), sort_keys=True).encode())
-    for root, pattern in ((kitpaths.PACKAGE, "*.py"), (kitpaths.PACKAGE, "*.toml"),
-                          (Path(tests), "*.py"), (Path(data), "*.pt")):
+    for root, pattern in ((layout.PACKAGE, "*.py"), (Path(course) / "exercises", "*.py"),
+                          (Path(course) / "exercises", "*.toml"), (Path(course) / "autograder", "*.py"),
+                          (Path(data), "*.pt")):
         _hash_files(digest, root, pattern)
     return digest.hexdigest()
 

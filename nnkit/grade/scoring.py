@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from nnkit import catalog
+from nnkit.course import catalog
 
 ZEROING_KINDS = ("forbidden", "not_started", "submission")
 NO_VALUE = "no_value"

@@ -21,8 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from nnkit import catalog
-from nnkit.sourcefile import MAX_SOURCE_BYTES, SourceProblem, read_source
+from nnkit.course import catalog
+from nnkit.submission.source import MAX_SOURCE_BYTES, SourceProblem, read_source
 
 MAX_ZIP_BYTES = 64 * 1024 * 1024
 MAX_MEMBERS = 2000
@@ -201,7 +201,7 @@ def _read(member: Member, cap: int, staged: Staged) -> bytes | None:
 
 def _take_notebook(member: Member, staged: Staged) -> None:
     """Grade a notebook as the exercise file it stands for, unless that file was handed in."""
-    from nnkit.notebook_files import MAX_NOTEBOOK_BYTES, python_files_from_bytes
+    from nnkit.notebooks.to_python import MAX_NOTEBOOK_BYTES, python_files_from_bytes
 
     if not _usable(member, MAX_NOTEBOOK_BYTES, staged):
         return

@@ -14,12 +14,14 @@ from typing import Any
 
 import torch
 
-from nnkit import catalog, forbidden
-from nnkit.codec import Handle
+from nnkit.course import catalog
+from nnkit.harness import forbidden
+from nnkit.wire.codec import Handle
 from nnkit.harness.failures import CheckFailure, from_error
+from nnkit.harness.mistakes import Known
 from nnkit.harness.show import shape_of, show, show_call
-from nnkit.sourcefile import SourceProblem, read_source
-from nnkit.student import Outcome, Student
+from nnkit.submission.source import SourceProblem, read_source
+from nnkit.submission.proxy import Outcome, Submission
 
 KNOWN_MISTAKE = "This looks like a known mistake: "
 STABILITY_MAGNITUDE = 100.0
@@ -27,7 +29,7 @@ FLOAT32_TOLERANCE = {"rtol": 1.3e-6, "atol": 1e-5}  # torch.testing.assert_close
 STABILITY_TOLERANCE = 1e-4
 # A known mistake's explanation → the value it gives; or a function computing that mapping, called
 # only when an answer is wrong (the mistakes of a training loop cost a training run each).
-Mistakes = Mapping[str, Any] | Callable[[], Mapping[str, Any]]
+Mistakes = Mapping[Known, Any] | Callable[[], Mapping[Known, Any]]
 
 
 def known(mistakes: Mistakes | None) -> Mapping[str, Any]:
@@ -54,11 +56,15 @@ def result(out: Outcome) -> Any:
     return out.value
 
 
-def fail(out: Outcome, expected: str, got: str, advice: str = "") -> None:
+def fail(out: Outcome, expected: str, got: str, advice: str | Known | None = "") -> None:
+    """Fail with what was called, expected and got; `advice` is a sentence, or the known mistake
+    the answer matches (named in the message, and recorded for the class report)."""
     lines = [called(out), f"  expected: {expected}", f"  got:      {got}"]
-    if advice:
+    if isinstance(advice, Known):
+        lines.append(f"  {KNOWN_MISTAKE}{advice.message}")
+    elif advice:
         lines.append(f"  {advice}")
-    raise CheckFailure("\n".join(lines))
+    raise CheckFailure("\n".join(lines), mistake=advice.name if isinstance(advice, Known) else None)
 
 
 def tolerance(out: Outcome) -> dict:
@@ -78,12 +84,13 @@ def _close(got: torch.Tensor, expected: torch.Tensor, tol: dict) -> bool:
         return False
 
 
-def diagnose(got: Any, mistakes: Mistakes | None, tol: dict, expected: torch.Tensor | None = None) -> str:
-    """Name the known mistake whose value equals what came back, if any (one whose value is the
+def diagnose(got: Any, mistakes: Mistakes | None, tol: dict,
+             expected: torch.Tensor | None = None) -> Known | None:
+    """The known mistake whose value equals what came back, if any (one whose value is the
     expected answer itself tells nothing, and is passed over)."""
     if type(got) is not torch.Tensor:
-        return ""
-    for explanation, wrong in known(mistakes).items():
+        return None
+    for mistake, wrong in known(mistakes).items():
         try:
             wrong = torch.as_tensor(wrong)
         except (TypeError, ValueError, RuntimeError):
@@ -91,8 +98,8 @@ def diagnose(got: Any, mistakes: Mistakes | None, tol: dict, expected: torch.Ten
         if expected is not None and wrong.shape == expected.shape and _close(wrong, expected, tol):
             continue
         if wrong.shape == got.shape and _close(got.to(wrong.dtype), wrong, tol):
-            return f"{KNOWN_MISTAKE}{explanation}"
-    return ""
+            return mistake
+    return None
 
 
 def tensor(out: Outcome, expected: torch.Tensor, *, mistakes: Mistakes | None = None) -> torch.Tensor:
@@ -145,17 +152,16 @@ def equal(out: Outcome, expected: Any, *, mistakes: Mistakes | None = None) -> A
 
 def raises(out: Outcome, exception: str, why: str) -> None:
     """The call raised `exception` (or a subclass of it)."""
-    if out.error is not None and out.error.get("type") == "SubmissionError" or \
-            out.error is not None and out.error.get("not_started"):
+    if out.error is not None and (out.error.problem is not None or out.error.not_started):
         result(out)
     if out.error is None:
         fail(out, f"{exception} ({why})", f"no exception; it returned {show(out.value)}",
              f"Check the input and `raise {exception}(...)` with a message that says what is wrong.")
-    if exception not in out.error.get("mro", []):
-        fail(out, f"{exception} ({why})", f"{out.error.get('type')}: {out.error.get('message', '')}")
+    if not out.error.raised(exception):
+        fail(out, f"{exception} ({why})", f"{out.error.type}: {out.error.message}")
 
 
-def allowed_calls(student: Student, folder: Path, exercise_id: str) -> None:
+def allowed_calls(submission: Submission, folder: Path, exercise_id: str) -> None:
     """The exercise's function (and what it uses in its file) makes no call the exercise forbids.
 
     Reads the source text in `folder` (the grader never imports it); fails with kind "forbidden",
@@ -163,7 +169,7 @@ def allowed_calls(student: Student, folder: Path, exercise_id: str) -> None:
     A file that cannot be loaded (the student side says why) fails as that, not as a rule broken.
     """
     exercise = catalog.by_id(exercise_id)
-    error = student.load(exercise.file)
+    error = submission.load(exercise.file)
     if error is not None:
         raise from_error(exercise_id, f"Loading {exercise.file}.py", error)
     try:
@@ -257,9 +263,9 @@ def layer(out: Outcome, description: dict, expected: dict, *, mistakes: Mistakes
              or f"Create it with torch.nn.{expected.get('type')}(...) itself, not a layer of your own.")
 
 
-def _known(got: Any, mistakes: Mapping[str, Any]) -> str:
+def _known(got: Any, mistakes: Mapping[Known, Any]) -> Known | None:
     """Name the known mistake whose value equals `got` exactly (layers, shapes, counts)."""
-    return next((f"{KNOWN_MISTAKE}{why}" for why, wrong in mistakes.items() if got == wrong), "")
+    return next((mistake for mistake, wrong in mistakes.items() if got == wrong), None)
 
 
 def module(out: Outcome, what: str = "a torch.nn.Module") -> Handle:

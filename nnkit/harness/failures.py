@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from nnkit.wire.messages import StudentError
+
 
 class CheckFailure(AssertionError):
     """A check did not pass; `kind` tells reports how to count it.
@@ -12,9 +14,10 @@ class CheckFailure(AssertionError):
 
     kind = "failed"
 
-    def __init__(self, message: str, kind: str | None = None):
+    def __init__(self, message: str, kind: str | None = None, mistake: str | None = None):
         super().__init__(message)
         self.message = message
+        self.mistake = mistake  # the name of the known mistake the message names, if any
         if kind:
             self.kind = kind
 
@@ -22,17 +25,16 @@ class CheckFailure(AssertionError):
         return self.message
 
 
-def from_error(target: str, call_text: str, error: dict) -> CheckFailure:
+def from_error(target: str, call_text: str, error: StudentError) -> CheckFailure:
     """Turn an error reported by the student side into the failure a learner should read."""
     stem, _, name = target.partition(".")
-    if error.get("type") == "SubmissionError":
-        return CheckFailure(error.get("message", "the submission could not be loaded"), "submission")
-    if error.get("not_started"):
+    if error.problem is not None:
+        return CheckFailure(error.message, "submission")
+    if error.not_started:
         where = f"{stem}.py" if name else target
         return CheckFailure(
             f"{target} is not started yet: open {where}, find `{name.split('.')[0] or target}` and "
             "replace `raise NotImplementedError(...)` with your code.", "not_started")
-    trace = error.get("traceback", "")
     return CheckFailure(
-        f"{call_text}\n  raised {error.get('type', 'an error')}: {error.get('message', '')}"
-        + (f"\n{trace.rstrip()}" if trace else ""), "error")
+        f"{call_text}\n  raised {error.type}: {error.message}"
+        + (f"\n{error.traceback.rstrip()}" if error.traceback else ""), "error")

@@ -6,7 +6,7 @@ from typing import Any
 
 import torch
 
-from nnkit.codec import Handle, Spec
+from nnkit.wire.codec import Handle, Spec
 
 MAX_SHOWN_ELEMENTS = 12
 

@@ -14,7 +14,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from nnkit.codec import Handle
+from nnkit.wire.codec import Handle
 
 RELU = {"type": "ReLU"}
 SIGMOID = {"type": "Sigmoid"}
@@ -48,11 +48,11 @@ def state(model: nn.Module) -> dict[str, torch.Tensor]:
     return {name: value.detach().clone() for name, value in model.state_dict().items()}
 
 
-def twins(student: Any, layers: Sequence[dict], seed: int = 0,
+def twins(submission: Any, layers: Sequence[dict], seed: int = 0,
           frozen: Sequence[str] = ()) -> tuple[nn.Sequential, Handle]:
     """The same model twice, with the same weights: torch's here, and one on the student side."""
     model = sequential(layers, seed, frozen)
-    return model, student.build("module", layers=list(layers), state=state(model), frozen=list(frozen))
+    return model, submission.build("module", layers=list(layers), state=state(model), frozen=list(frozen))
 
 
 def gradients(fn: Callable[..., torch.Tensor], *inputs: torch.Tensor, wrt: Sequence[int] = (0,),

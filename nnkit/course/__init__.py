@@ -1,0 +1,1 @@
+"""Reading a course: its exercise table, its folders, its known mistakes."""

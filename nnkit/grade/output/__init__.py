@@ -1,0 +1,1 @@
+"""What grading writes: grades.csv, results.json, feedback pages, the terminal gradebook."""

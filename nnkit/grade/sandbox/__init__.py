@@ -1,0 +1,1 @@
+"""Isolation of student code: bubblewrap, the zygote, workers, their uids and namespaces."""

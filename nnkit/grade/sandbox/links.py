@@ -1,0 +1,304 @@
+"""The trusted side of a job slot: its link to the zygote, and the link to the current worker.
+
+`launch` starts the sandboxed zygote that the job slots share. `ZygoteLink` is one job's socket
+to it (and starts a private zygote if that one stops answering). `WorkerLink` is the transport
+behind the `Student` that hidden tests use: it starts a worker on the first request, holds every
+call to a deadline, and turns a hung or dead worker into a `WorkerLost` failure of that one
+check; the next request gets a fresh worker. Nothing here imports or runs student code.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from nnkit.wire import frames, messages
+from nnkit.grade.sandbox import bwrap
+from nnkit.grade.sandbox.limits import STAGE_SECONDS, Limits
+from nnkit.harness.failures import CheckFailure
+
+SCRATCH_PREFIX = "nnkit-grade-"
+START_SECONDS = 120.0
+CONTROL_SECONDS = 30.0
+
+
+class WorkerLost(CheckFailure):
+    """The worker hung ("timeout") or died ("crashed"): the check that was running gets no points."""
+
+
+class ZygoteError(RuntimeError):
+    """The zygote could not be started or stopped answering: a problem of the grader, not the student."""
+
+
+def launch(isolation: bwrap.Isolation, slots: int,
+           log: Path) -> tuple[subprocess.Popen, list[socket.socket], str]:
+    """Start one zygote serving `slots` jobs, without waiting for it (it imports torch first).
+
+    Returns the process, one control socket per slot, and the scratch folder its workers use
+    when they cannot have a private /tmp (made here, and removed by `end`)."""
+    pairs = [socket.socketpair() for _ in range(slots)]
+    scratch = bwrap.SANDBOX_TMP
+    if not isolation.works:
+        scratch = make_scratch()
+    fds = [theirs.fileno() for _, theirs in pairs]
+    command = bwrap.zygote_command(isolation, ",".join(map(str, fds)), scratch)
+    with open(log, "ab") as out:
+        process = subprocess.Popen(command, pass_fds=fds, env=bwrap.environment(),
+                                   stdin=subprocess.DEVNULL, stdout=out, stderr=out, cwd="/")
+    for _, theirs in pairs:
+        theirs.close()
+    return process, [ours for ours, _ in pairs], scratch
+
+
+def make_scratch() -> str:
+    """A folder for workers without a sandbox, named after this process; first, remove the
+    folders of graders that were killed before they could (SIGKILL leaves them behind)."""
+    remove_orphaned_scratch()
+    scratch = tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-")
+    os.chmod(scratch, 0o755)
+    return scratch
+
+
+def remove_orphaned_scratch(folder: Path | None = None) -> None:
+    """Remove this user's scratch folders whose grader process no longer runs."""
+    for path in Path(folder or tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*-*"):
+        owner = path.name[len(SCRATCH_PREFIX):].split("-", 1)[0]
+        try:
+            mine = path.is_dir() and not path.is_symlink() and path.lstat().st_uid == os.getuid()
+        except OSError:
+            continue
+        if mine and owner.isdigit() and not _runs(int(owner)):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _runs(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class ZygoteLink:
+    """A job's link to the zygote: the shared one it was given, or a private one it started."""
+
+    def __init__(self, uid: int | None, isolation: bwrap.Isolation, limits: Limits, log: Path,
+                 control: socket.socket | None = None):
+        self.uid, self.isolation, self.limits, self.log = uid, isolation, limits, log
+        self.control = control
+        self.process: subprocess.Popen | None = None  # set only for a zygote this job started
+        self.scratch = ""
+
+    def connect(self) -> None:
+        """Wait for the zygote's greeting; start a private zygote if there is none."""
+        if self.control is None:
+            self.process, (self.control,), self.scratch = launch(self.isolation, 1, self.log)
+        try:
+            messages.decode(frames.recv(self.control, START_SECONDS)[0], messages.Ready)
+        except (frames.FrameError, messages.MessageError) as error:
+            self.stop()
+            raise ZygoteError(f"the sandbox did not start ({error}); see {self.log}") from None
+
+    def spawn(self) -> tuple[socket.socket, int | None]:
+        """A socket to a new worker forked from the zygote, and a pidfd of it where available."""
+        try:
+            frames.send(self.control, messages.Spawn(uid=self.uid, rlimits=self.limits.rlimits()).header(),
+                        timeout=CONTROL_SECONDS)
+            fds, _ = frames.recv_fds(self.control, CONTROL_SECONDS)
+        except (frames.FrameError, AttributeError) as error:
+            self.restart()
+            raise ZygoteError(f"the sandbox could not start a worker ({error})") from None
+        return socket.socket(fileno=fds[0]), (fds[1] if len(fds) > 1 else None)
+
+    def reap(self) -> str:
+        """End the current worker and clean up after it; how it ended, in words."""
+        try:
+            frames.send(self.control, messages.Reap().header(), timeout=CONTROL_SECONDS)
+            return messages.decode(frames.recv(self.control, CONTROL_SECONDS)[0], messages.Reaped).ended
+        except (frames.FrameError, messages.MessageError, AttributeError):
+            self.restart()
+            return "ended (the sandbox was restarted)"
+
+    def restart(self) -> None:
+        """Replace a zygote that stopped answering with a private one."""
+        self.stop()
+        self.connect()
+
+    def stop(self) -> None:
+        if self.control is not None:
+            self.control.close()
+            self.control = None
+        if self.process is not None:
+            end(self.process, self.scratch)
+            self.process = None
+
+
+def end(process: subprocess.Popen, scratch: str) -> None:
+    """Wait for a zygote whose sockets are closed (it exits by itself), then remove its scratch."""
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    if scratch and scratch != bwrap.SANDBOX_TMP:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+class WorkerLink:
+    """Transport of one submission's `Submission`: each request to its worker, under deadlines."""
+
+    ANSWERS = (messages.Returned.op, messages.Raised.op, messages.Staged.op)
+
+    def __init__(self, zygote: ZygoteLink, files: dict[str, bytes], data: dict[str, bytes],
+                 limits: Limits):
+        self.zygote, self.files, self.data, self.limits = zygote, files, data, limits
+        self.sock: socket.socket | None = None
+        self.pidfd: int | None = None
+        self.started = time.monotonic()
+        self.rid = 0
+        self.seed: int | None = None
+        self.restarts = 0
+        self.imported: set[str] = set()  # exercise files the current worker has imported
+        self.hung: dict[str, str] = {}  # file stem → why its checks are not run again
+
+    def seed_next(self, seed: int) -> None:
+        """Seed the worker's random generators before the next request (one check begins)."""
+        self.seed = seed
+
+    def __call__(self, request: dict, buffers: list[bytes]) -> tuple[dict, list[bytes]]:
+        what = describe(request)
+        stem = file_of(request)
+        if stem in self.hung:
+            raise WorkerLost(self.hung[stem], "timeout")
+        if self.sock is None:
+            self._start(what)
+        if stem is not None and stem not in self.imported and request.get("op") != messages.Import.op:
+            # import first, on its own deadline: a file that hangs at import is tried once, not
+            # once per check (which would spend the whole submission's time on one file)
+            first = messages.Import(file=stem).header()
+            answer, values = self._send(first, [], describe(first))
+            if answer.get("op") != messages.Returned.op:
+                return answer, values
+        return self._send(request, buffers, what)
+
+    def _send(self, request: dict, buffers: list[bytes], what: str) -> tuple[dict, list[bytes]]:
+        if self.seed is not None:  # the worker seeds its generators before it answers
+            request, self.seed = {**request, "check_seed": self.seed}, None
+        answer, values = self._exchange(request, buffers, what)
+        if request.get("op") == messages.Import.op and answer.get("op") == messages.Returned.op:
+            self.imported.add(str(request.get("file")))
+        return answer, values
+
+    def close(self) -> None:
+        if self.sock is not None:
+            self._drop()
+            self.zygote.reap()
+
+    def _drop(self) -> None:
+        self.sock.close()
+        self.sock = None
+        self.imported.clear()
+        if self.pidfd is not None:
+            os.close(self.pidfd)
+            self.pidfd = None
+
+    def _start(self, what: str) -> None:
+        self._left(what)
+        try:
+            self.sock, self.pidfd = self.zygote.spawn()
+        except ZygoteError as error:
+            raise WorkerLost(f"The grader could not start a process for your code ({error}). "
+                             "This is not your fault: tell your instructor.", "crashed") from None
+        names = {name: i for i, name in enumerate(self.files)}
+        data = {name: len(self.files) + i for i, name in enumerate(self.data)}
+        self._exchange(messages.Stage(files=names, data=data, generation=self.restarts).header(),
+                       [*self.files.values(), *self.data.values()], what, limit=STAGE_SECONDS)
+
+    def _left(self, what: str) -> float:
+        left = self.limits.total_seconds - (time.monotonic() - self.started)
+        if left <= 0:
+            raise WorkerLost(f"Not run: the submission used up its total time of "
+                             f"{self.limits.total_seconds:g} s before {what}.", "timeout")
+        return left
+
+    def _exchange(self, request: dict, buffers: list[bytes], what: str,
+                  limit: float | None = None) -> tuple[dict, list[bytes]]:
+        left = self._left(what)
+        timeout = min(limit or self.limits.call_seconds, left)
+        self.rid += 1
+        try:
+            frames.send(self.sock, {**request, "rid": self.rid}, buffers, timeout)
+            answer, values = frames.recv(self.sock, timeout, self.pidfd)
+        except frames.Timeout:
+            ended = self._lose()
+            budget = timeout < (limit or self.limits.call_seconds)
+            if request.get("op") == messages.Import.op and not budget:
+                self.hung[str(request.get("file"))] = (
+                    f"Not run: {request.get('file')}.py did not finish importing within {timeout:g} s "
+                    "in an earlier check (an endless loop, a sleep or a long computation at the top "
+                    "level of the file?), so its checks are not run again. Move that code into a "
+                    "function, or remove it.")
+            raise WorkerLost(
+                (f"Your code used up the submission's total time of {self.limits.total_seconds:g} s "
+                 f"while {what}" if budget else f"No answer within {timeout:g} s while {what}")
+                + " (an endless loop, or far too slow?), so the grader stopped it. This check gets "
+                "no points; the next checks run in a fresh process." + _ended(ended), "timeout") from None
+        except frames.Closed:
+            ended = self._lose()
+            raise WorkerLost(f"The process running your code ended while {what}: {ended}. "
+                             "This check gets no points; the next checks run in a fresh process. "
+                             "(os._exit, a crash, or a limit such as 2 GiB of memory would do this.)",
+                             "crashed") from None
+        except frames.FrameError as error:  # bytes that are not the worker's answer
+            self._lose()
+            raise WorkerLost(f"Your code wrote to the grader's channel while {what} ({error}), so "
+                             "nothing it sent can be trusted and the grader stopped it. This check "
+                             "gets no points; the next checks run in a fresh process. Write only to "
+                             "files you open yourself, or print.", "crashed") from None
+        if answer.get("rid") != self.rid or answer.get("op") not in self.ANSWERS:
+            self._lose()
+            raise WorkerLost(f"Your code wrote to the grader's channel while {what}, so its answer "
+                             "cannot be trusted. This check gets no points.", "crashed")
+        return answer, values
+
+    def _lose(self) -> str:
+        """Drop a worker that hung, died or misbehaved; the next request starts another."""
+        if self.sock is not None:
+            self._drop()
+        self.restarts += 1
+        return self.zygote.reap()
+
+
+def file_of(request: dict) -> str | None:
+    """The exercise file a request needs imported (its stem), if any."""
+    target = request.get("target")
+    if request.get("op") == messages.Call.op and isinstance(target, str):
+        return target.partition(".")[0]
+    if request.get("op") == messages.Import.op:
+        return str(request.get("file"))
+    return None
+
+
+def describe(request: dict) -> str:
+    """What a request asked for, in the words of a failure message."""
+    target, op = request.get("target"), request.get("op")
+    if op == messages.Call.op and isinstance(target, str):
+        return f"calling {target}"
+    if op == messages.Import.op:
+        return f"importing {request.get('file')}.py"
+    if op == messages.Call.op:
+        return "calling a method of an object your code made"
+    return {messages.Build.op: "building an object for the checks", messages.Describe.op: "describing your model",
+            messages.ReadState.op: "reading your model's parameters",
+            messages.LoadState.op: "loading parameters into your model"}.get(str(op), "answering the grader")
+
+
+def _ended(ended: str) -> str:
+    return "" if ended in ("stopped by the grader", "no worker") else f" The process {ended}."

@@ -1,0 +1,1 @@
+"""What the kit hands out: the student bundle, the Gradescope autograder."""

@@ -1,0 +1,1 @@
+"""The student side: nnkit check, watch, hint and the warm check server."""

@@ -1,0 +1,141 @@
+"""The client side of the check server: hand a job to a warm server, start one in the background
+when there is none, stop it, say whether one runs.
+
+Imports neither torch nor pytest, so a check served warm costs this interpreter's start-up and
+the run itself. Whenever the server cannot serve a request (none running, stale, broken, not this
+user's), `run_job` returns None before anything was printed, and the caller checks in-process.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+
+from nnkit.student import rendezvous, system
+from nnkit.wire import frames, messages
+
+CONNECT_SECONDS = 5.0  # to reach the server and finish the handshake; the job itself has no limit
+START_SECONDS = 180.0  # for `nnkit server start` to see a new server warm
+
+
+def open_request(request: messages.Message) -> socket.socket | None:
+    """A connection to this user's server that has proved itself and received `request`."""
+    place = rendezvous.rendezvous()
+    address = rendezvous.read_address(place)
+    if address is None:
+        return None
+    try:
+        sock = socket.create_connection((rendezvous.HOST, address["port"]), timeout=CONNECT_SECONDS)
+    except OSError:
+        return None
+    try:
+        nonce = rendezvous.new_nonce()
+        frames.send(sock, messages.Knock(nonce=nonce).header(), timeout=CONNECT_SECONDS)
+        challenge = messages.decode(frames.recv(sock, CONNECT_SECONDS, limit=1 << 16)[0], messages.Challenge)
+        if not rendezvous.proves(address["secret"], "server", nonce, challenge.proof):
+            sock.close()
+            return None  # not our server (a port reused by someone else): never send it anything
+        hello = messages.Hello(proof=rendezvous.proof(address["secret"], "client", challenge.nonce),
+                               fingerprint=rendezvous.fingerprint(), request=request.header())
+        frames.send(sock, hello.header(), timeout=CONNECT_SECONDS)
+    except (frames.FrameError, messages.MessageError, OSError):
+        sock.close()
+        return None
+    return sock
+
+
+def run_job(job: messages.Job) -> messages.Done | None:
+    """The job's answer from a warm server, or None to run it in this process."""
+    sock = open_request(job)
+    if sock is None:
+        return None
+    with sock:
+        try:
+            header, _ = frames.recv(sock)
+            answer = messages.decode(header, messages.Done, messages.Pong)
+        except (frames.FrameError, messages.MessageError):
+            return None  # the server stopped during the run: nothing was printed, check here
+    return answer if isinstance(answer, messages.Done) else None  # Pong: a stale server, now gone
+
+
+def tell(request: messages.Message) -> int | None:
+    """Send a request answered by Pong ("ping", "stop"): the server's pid, or None."""
+    sock = open_request(request)
+    if sock is None:
+        return None
+    with sock:
+        try:
+            answer = messages.decode(frames.recv(sock, CONNECT_SECONDS)[0], messages.Pong)
+        except (frames.FrameError, messages.MessageError):
+            return None
+    return None if answer.stale else answer.pid
+
+
+def ping() -> int | None:
+    """The pid of a running, up-to-date, warm server (a stale one exits when asked), or None."""
+    return tell(messages.Ping())
+
+
+def stop() -> int | None:
+    """Ask the server to exit (it finishes checks in flight): its pid, or None if none ran."""
+    return tell(messages.Stop())
+
+
+def start_in_background() -> bool:
+    """Start a server detached from this terminal; it serves the next `nnkit check`."""
+    place = rendezvous.rendezvous()
+    if not rendezvous.private_folder(place.folder, create=True):
+        return False
+    try:
+        if place.log.is_file() and place.log.stat().st_size > 1 << 20:
+            place.log.unlink()
+        with place.log.open("ab") as log:
+            subprocess.Popen([*system.python(), "-m", "nnkit.student.server", "--idle",
+                              str(rendezvous.idle_seconds()), "--fingerprint", rendezvous.fingerprint()],
+                             stdin=subprocess.DEVNULL, stdout=log, stderr=log, cwd=place.folder,
+                             close_fds=True, **system.detached())
+    except OSError:
+        return False
+    return True
+
+
+def start(wait: float = START_SECONDS) -> int | None:
+    """Start a server unless one runs, and wait until it is warm: its pid, or None."""
+    pid = ping()
+    if pid is None and start_in_background():
+        deadline = time.monotonic() + wait
+        while pid is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+            pid = ping()
+    return pid
+
+
+def command(action: str) -> int:
+    """`nnkit server start|stop|status`."""
+    from nnkit.student.console import console
+
+    out = console()
+    place = rendezvous.rendezvous()
+    if action == "start":
+        if not rendezvous.enabled():
+            out.print(f"The check server is off: {rendezvous.ENV_SWITCH} is set to "
+                      f"{os.environ.get(rendezvous.ENV_SWITCH)!r}.")
+            return 1
+        pid = start()
+        if pid:
+            out.print(f"Check server running (pid {pid}); its log is {place.log}")
+            return 0
+        out.print(f"The check server did not start; see {place.log}")
+        return 1
+    if action == "stop":
+        pid = stop()
+        out.print(f"Stopped the check server (pid {pid})." if pid else "No check server was running.")
+        return 0
+    pid = ping()
+    if pid:
+        out.print(f"Check server running (pid {pid}); its log is {place.log}")
+        return 0
+    out.print(f"No check server is running (log: {place.log}).")
+    return 1

@@ -1,0 +1,182 @@
+"""Warm processes: torch, pytest and the kit imported and warmed up before a check is asked for.
+
+`nnkit watch` and the check server each keep one `WarmProcess`, started with
+`python -m nnkit.student.warm`. It warms up, says `Warm`, and waits for a `Job` on its stdin:
+- on Linux it forks a fresh child for each job and stays warm for the next;
+- elsewhere (Windows has no fork; on macOS forking a process that holds torch can hang or crash
+  the child) it runs its one job itself and exits, and its owner at once spawns the next one,
+  which warms up while the student edits.
+Either way each job runs in a process that has run no check before, and answers `Done` with the
+verdicts. Messages cross the process's stdin and stdout in the kit's one framing; whatever the
+student's code prints goes to the log, never into the answer.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import traceback
+from pathlib import Path
+from typing import BinaryIO
+
+from nnkit.student import system
+from nnkit.wire import frames, messages
+from nnkit.wire.messages import Done, Job, Warm
+
+
+class WarmProcess:
+    """The owner's side: one warm process, replaced when it is used up or breaks."""
+
+    def __init__(self, log: Path | None = None):
+        self.log = log
+        self.process: subprocess.Popen | None = None
+        self.forks: bool | None = None  # known once it said Warm
+        self.lock = threading.Lock()
+
+    def start(self) -> None:
+        """Spawn a warm process now, if none is running (it warms up in the background)."""
+        if self.process is not None and self.process.poll() is None:
+            return
+        output = open(self.log, "ab") if self.log else subprocess.DEVNULL  # noqa: SIM115
+        try:
+            self.process = subprocess.Popen(
+                [*system.python(), "-m", "nnkit.student.warm"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                stderr=output, cwd=tempfile.gettempdir(), **system.own_group())
+        finally:
+            if output is not subprocess.DEVNULL:
+                output.close()
+        self.forks = None
+
+    def wait_warm(self) -> bool:
+        """Block until the process says Warm; False if it ended first."""
+        self.start()
+        if self.forks is not None:
+            return True
+        try:
+            header, _ = frames.read(self.process.stdout)
+            self.forks = messages.decode(header, Warm).forks
+            return True
+        except (frames.FrameError, messages.MessageError):
+            self.close()
+            return False
+
+    def run(self, job: Job) -> Done:
+        """Run one job in the warm process; the next is started at once where it is used up."""
+        with self.lock:
+            if not self.wait_warm():
+                return Done(problem=ended_early(self.log))
+            try:
+                frames.write(self.process.stdin, job.header())
+                header, _ = frames.read(self.process.stdout)
+                done = messages.decode(header, Done)
+            except (frames.FrameError, messages.MessageError):
+                self.close()
+                done = Done(problem=ended_early(self.log))
+            if not self.forks:
+                self.close()
+                self.start()
+            return done
+
+    def close(self) -> None:
+        """End the warm process and any job it runs."""
+        if self.process is not None:
+            system.kill(self.process)
+            for stream in (self.process.stdin, self.process.stdout):
+                try:
+                    stream.close()
+                except OSError:
+                    pass
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                pass
+            self.process = None
+        self.forks = None
+
+
+def ended_early(log: Path | None) -> str:
+    where = f" (see {log})" if log else ""
+    return (f"The process running the checks ended before it answered{where}. If your code ends its "
+            "own process (os._exit, sys.exit at import time), remove that; else run "
+            "`nnkit check --no-server` to see what happens.")
+
+
+# ---------------------------------------------------------------- the warm process itself
+def run_job(job: Job) -> Done:
+    """Become the student's process for one job (their folder and environment), run the checks."""
+    from nnkit.student import public_checks
+
+    try:
+        os.chdir(job.cwd)
+        os.environ.clear()
+        os.environ.update({str(k): str(v) for k, v in job.env.items()})
+        verdicts, problems = public_checks.run_checks(job.ids, job.path)
+    except Exception as error:  # noqa: BLE001 - said to the student, who can check without the server
+        print(traceback.format_exc(), file=sys.stderr, flush=True)
+        return Done(problem=f"The checks could not run here ({type(error).__name__}: {error}); try "
+                            "`nnkit check --no-server`.")
+    return Done(verdicts=[v.to_dict() for v in verdicts], problem="; ".join(problems) or None)
+
+
+def forked(job: Job) -> Done:
+    """Run the job in a fresh forked child and pass on what it answered (Linux)."""
+    reading, writing = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(reading)
+        code = 0
+        try:
+            with os.fdopen(writing, "wb") as answer:
+                frames.write(answer, run_job(job).header())
+        except BaseException:  # noqa: BLE001 - never return into the parent's loop
+            code = 1
+        os._exit(code)
+    os.close(writing)
+    with os.fdopen(reading, "rb") as answer:
+        try:
+            header, _ = frames.read(answer)
+            done = messages.decode(header, Done)
+        except (frames.FrameError, messages.MessageError):
+            done = None
+    _, status = os.waitpid(pid, 0)
+    if done is None:
+        done = Done(problem=f"The checks' process ended with status {os.waitstatus_to_exitcode(status)} "
+                            "before it answered. If your code ends its own process (os._exit, sys.exit at "
+                            "import time), remove that.")
+    return done
+
+
+def serve(requests: BinaryIO, answers: BinaryIO) -> int:
+    from nnkit.testing import warmup
+
+    warmup.prepare_checks()
+    forks = system.can_fork()
+    frames.write(answers, Warm(pid=os.getpid(), forks=forks).header())
+    while True:
+        try:
+            header, _ = frames.read(requests)
+            job = messages.decode(header, Job)
+        except (frames.FrameError, messages.MessageError):
+            return 0  # the owner went away
+        frames.write(answers, (forked(job) if forks else run_job(job)).header())
+        if not forks:
+            return 0
+
+
+def main() -> int:
+    """Keep stdin and stdout for the protocol; anything else written to them goes to the log."""
+    requests = os.fdopen(os.dup(0), "rb", buffering=0)
+    answers = os.fdopen(os.dup(1), "wb")
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.dup2(2, 1)
+    os.close(null)
+    sys.stdout = sys.stderr
+    return serve(requests, answers)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,87 @@
+"""`nnkit watch`: re-check on every save, like rustlings' watch mode.
+
+This process imports neither torch nor pytest: a warm process does (see `warm`), so a re-check
+starts at once and always sees the files as saved. File events come from watchfiles when the
+system supports them, else from polling modification times.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from rich.markup import escape
+
+from nnkit.course import catalog, layout
+from nnkit.student import console, report
+from nnkit.student.warm import WarmProcess
+from nnkit.testing.verdict import Verdict
+from nnkit.wire.messages import Job
+
+POLL_SECONDS = 0.5
+
+
+def snapshot(folder: Path) -> dict[str, int]:
+    return {p.name: p.stat().st_mtime_ns for p in sorted(folder.glob("*.py")) if p.is_file()}
+
+
+def poll_changes(folder: Path, interval: float = POLL_SECONDS) -> Iterator[None]:
+    """Yield whenever a .py file in `folder` is added, removed or saved after this call."""
+    before = snapshot(folder)
+
+    def changes(before: dict[str, int]) -> Iterator[None]:
+        while True:
+            time.sleep(interval)
+            now = snapshot(folder)
+            if now != before:
+                before = now
+                yield None
+
+    return changes(before)
+
+
+def event_changes(folder: Path) -> Iterator[None]:
+    import watchfiles
+
+    for changes in watchfiles.watch(folder, debounce=200, raise_interrupt=False):
+        if any(path.endswith(".py") for _, path in changes):
+            yield None
+
+
+def recheck(warm: WarmProcess, folder: Path) -> int:
+    """Run every public check in the warm process and show the report, from a clean screen."""
+    out = console.console()
+    chosen = catalog.select(None)
+    done = warm.run(Job(ids=[e.id for e in chosen], path=str(folder), cwd=os.getcwd(), env=dict(os.environ)))
+    out.clear()
+    code = report.show(out, chosen, [Verdict.from_dict(v) for v in done.verdicts], folder, done.problem)
+    out.print(f"\n[dim]Watching for saves{console.symbols(out.file)['ellipsis']} (Ctrl-C to stop)[/]")
+    return code
+
+
+def run(path: Path | None = None, poll: bool = False) -> int:
+    out = console.console()
+    folder = layout.submission_folder(path)
+    if not folder.is_dir():
+        out.print(f"[red]{escape(str(folder))} is not a folder of exercises.[/]")
+        return 2
+    out.print("Starting: the first check imports torch, later ones start at once.")
+    polled = poll_changes(folder)  # the snapshot is taken now, so no save is missed
+    warm = WarmProcess()
+    try:
+        recheck(warm, folder)
+        if not poll:
+            try:
+                for _ in event_changes(folder):
+                    recheck(warm, folder)
+            except (ImportError, OSError, RuntimeError) as error:
+                out.print(f"[yellow]File events unavailable ({escape(str(error))}); polling instead.[/]")
+        for _ in polled:
+            recheck(warm, folder)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        warm.close()
+    return 0

@@ -1,0 +1,39 @@
+"""One check's verdict, as every path reports it: `nnkit check`, a notebook's check cell, grading.
+
+Free of torch and pytest, so the check client can read verdicts that a warm process sent.
+"""
+
+from __future__ import annotations
+
+import builtins
+from dataclasses import asdict, dataclass, fields
+
+STATUSES = ("passed", "failed", "error", "timeout")
+
+
+@dataclass
+class Verdict:
+    """`message` and `output` may be shown to the student; `detail` only to the instructor."""
+
+    file: str  # the test file's name
+    test: str  # the test's name, for people to read; no rule depends on it
+    exercise: str | None  # the exercise id its `exercise` marker names
+    status: str  # one of STATUSES
+    kind: str = ""  # why it did not pass: failed, error, not_started, submission, forbidden, timeout, …
+    message: str = ""
+    output: str = ""  # what the student's code printed during the check
+    detail: str = ""
+    property: bool = False  # checks a property (inputs kept, dtype, gradients), not values
+    mistake: str | None = None  # the known mistake its message names
+
+    @builtins.property  # (the field `property` hides the builtin in this class's body)
+    def passed(self) -> bool:
+        return self.status == "passed"
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Verdict:
+        names = {f.name for f in fields(cls)}
+        return cls(**{key: value for key, value in data.items() if key in names})

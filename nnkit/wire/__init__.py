@@ -1,0 +1,1 @@
+"""Messages between the kit's processes: one framing, plain-data values, typed requests."""

@@ -1,0 +1,273 @@
+"""Every message the kit's processes send each other, typed: requests, answers and errors.
+
+A message is a small class with declared fields; `header()` turns it into the JSON header of a
+frame (see `frames`), and `decode(header)` turns a header back into the message its `op` names,
+checking every field's type, since the sender may be student code. Values that hold tensors
+travel as codec nodes (see `codec`) whose bytes ride in the frame's buffers.
+
+Three conversations use them:
+- checks ↔ the student side (in-process, or a sandboxed worker): Call, Build, Describe,
+  ReadState, LoadState, Drop, Import → Returned or Raised; Stage → Staged opens a worker;
+- a grading job ↔ the zygote: Ready, Spawn → Spawned (with descriptors), Reap → Reaped;
+- `nnkit check` ↔ the warm check server: Knock → Challenge → Hello (with Ping, Stop or a Job) →
+  Pong or Done; and Warm, Job → Done between the server (or `nnkit watch`) and a warm process.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+_TYPES: dict[str, tuple[type, ...]] = {
+    "str": (str,), "int": (int,), "bool": (bool,), "float": (float, int), "dict": (dict,),
+    "list": (list,), "any": (object,),
+}
+
+
+class MessageError(ValueError):
+    """A header that is not a message of this protocol (unknown op, missing or mistyped field)."""
+
+
+class Message:
+    """A message: `op` names it on the wire; FIELDS maps each field to its type ("str", "int?")."""
+
+    op: ClassVar[str] = ""
+    FIELDS: ClassVar[dict[str, str]] = {}
+    DEFAULTS: ClassVar[dict[str, Any]] = {}
+    _BY_OP: ClassVar[dict[str, type[Message]]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.op:
+            Message._BY_OP[cls.op] = cls
+
+    def __init__(self, **values: Any):
+        unknown = set(values) - set(self.FIELDS)
+        if unknown:
+            raise TypeError(f"{type(self).__name__} has no field {', '.join(sorted(unknown))}")
+        for name in self.FIELDS:
+            setattr(self, name, values[name] if name in values else self.DEFAULTS.get(name))
+
+    def header(self, **extra: Any) -> dict:
+        """The JSON header of this message; `extra` adds envelope keys (a request id, a seed)."""
+        return {"op": self.op, **{name: getattr(self, name) for name in self.FIELDS}, **extra}
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and self.header() == other.header()
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.FIELDS)
+        return f"{type(self).__name__}({fields})"
+
+
+def decode(header: Any, *expected: type[Message]) -> Message:
+    """The message a header holds; with `expected`, it must be one of those."""
+    if type(header) is not dict or type(header.get("op")) is not str:
+        raise MessageError("a header without an op")
+    cls = Message._BY_OP.get(header["op"])
+    if cls is None or (expected and cls not in expected):
+        wanted = " or ".join(c.op for c in expected) if expected else "a known op"
+        raise MessageError(f"a {header['op']!r} message where {wanted} was expected")
+    values = {}
+    for name, kind in cls.FIELDS.items():
+        optional = kind.endswith("?")
+        value = header.get(name, cls.DEFAULTS.get(name))
+        if value is None and (optional or name in cls.DEFAULTS):
+            values[name] = value
+            continue
+        allowed = _TYPES[kind.rstrip("?")]
+        if value is None or not isinstance(value, allowed) or (bool not in allowed and type(value) is bool):
+            raise MessageError(f"{cls.op}: field {name!r} is not a {kind.rstrip('?')}")
+        values[name] = value
+    return cls(**values)
+
+
+# ---------------------------------------------------------------- errors of student code
+class StudentError(Message):
+    """What went wrong on the student side: an exception of their code, or (`problem` set) a
+    file that could not be used at all: missing_file, encoding, too_large, syntax_error,
+    import_error, missing_name. The one place such errors are built."""
+
+    op = "student_error"
+    FIELDS = {"type": "str", "mro": "list", "message": "str", "traceback": "str",
+              "not_started": "bool", "problem": "str?"}
+    DEFAULTS = {"mro": [], "traceback": "", "not_started": False}
+
+    @classmethod
+    def of(cls, error: BaseException, traceback: str = "") -> StudentError:
+        return cls(type=type(error).__name__, mro=[c.__name__ for c in type(error).__mro__],
+                   message=str(error)[:2000], traceback=traceback[:4000],
+                   not_started=isinstance(error, NotImplementedError))
+
+    @classmethod
+    def unusable(cls, problem: str, message: str) -> StudentError:
+        """A submission file that cannot be used: no points for anything in it."""
+        return cls(type="SubmissionProblem", mro=["SubmissionProblem"], message=message, problem=problem)
+
+    def raised(self, name: str) -> bool:
+        """Whether the error is an exception of class `name` (or a subclass of it)."""
+        return self.problem is None and name in self.mro
+
+
+# ---------------------------------------------------------------- checks ↔ the student side
+class Call(Message):
+    """Call an exercise (`target`, e.g. "05_losses.mse") or a method of a kept object (`handle`)."""
+
+    op = "call"
+    FIELDS = {"target": "str?", "handle": "int?", "method": "str", "args": "any", "kwargs": "any",
+              "grad_wrt": "list", "grad_seed": "any?", "seed": "int?", "as_float": "bool",
+              "eval_no_grad": "bool", "return_args": "bool"}
+    DEFAULTS = {"method": "__call__", "grad_wrt": [], "as_float": False, "eval_no_grad": False,
+                "return_args": True}
+
+
+class Build(Message):
+    """Build a standard object (a model, a loss, an optimizer) on the student side from a spec."""
+
+    op = "build"
+    FIELDS = {"spec": "any"}
+
+
+class Describe(Message):
+    op = "describe"
+    FIELDS = {"handle": "int"}
+
+
+class ReadState(Message):
+    """A kept module's state_dict, or with `grads` its parameters' gradients."""
+
+    op = "read_state"
+    FIELDS = {"handle": "int", "grads": "bool"}
+    DEFAULTS = {"grads": False}
+
+
+class LoadState(Message):
+    op = "load_state"
+    FIELDS = {"handle": "int", "state": "any"}
+
+
+class Drop(Message):
+    op = "drop"
+    FIELDS = {"handle": "int"}
+
+
+class Import(Message):
+    """Import one exercise file of the submission now (its stem)."""
+
+    op = "import"
+    FIELDS = {"file": "str"}
+
+
+class Returned(Message):
+    """What a request gave back; `output` is what the student's code printed meanwhile."""
+
+    op = "returned"
+    FIELDS = {"value": "any?", "type_name": "str", "grads": "any?", "args_after": "any?", "output": "str"}
+    DEFAULTS = {"type_name": "", "output": ""}
+
+
+class Raised(Message):
+    op = "raised"
+    FIELDS = {"error": "dict", "output": "str"}
+    DEFAULTS = {"output": ""}
+
+    @property
+    def student_error(self) -> StudentError:
+        return decode({**self.error, "op": StudentError.op}, StudentError)
+
+
+class Stage(Message):
+    """The grader's first message to a new worker: the submission's files and the data, as
+    buffers (name → index), and how many workers this submission had before."""
+
+    op = "stage"
+    FIELDS = {"files": "dict", "data": "dict", "generation": "int"}
+
+
+class Staged(Message):
+    op = "staged"
+    FIELDS = {"uid": "int"}
+
+
+# ---------------------------------------------------------------- a grading job ↔ the zygote
+class Ready(Message):
+    op = "ready"
+    FIELDS = {"pid": "int", "uid": "int", "sandboxed": "bool", "private": "bool"}
+
+
+class Spawn(Message):
+    op = "spawn"
+    FIELDS = {"uid": "int?", "rlimits": "dict"}
+
+
+class Spawned(Message):
+    op = "spawned"
+    FIELDS = {"pid": "int"}
+
+
+class Reap(Message):
+    op = "reap"
+
+
+class Reaped(Message):
+    op = "reaped"
+    FIELDS = {"ended": "str"}
+
+
+# ---------------------------------------------------------------- `nnkit check` ↔ the warm server
+class Knock(Message):
+    """A client's first words: a fresh nonce, which the server must answer with its proof."""
+
+    op = "knock"
+    FIELDS = {"nonce": "str"}
+
+
+class Challenge(Message):
+    """The server proves it holds this user's secret (an HMAC of the client's nonce) and asks the
+    client to prove the same for its own nonce."""
+
+    op = "challenge"
+    FIELDS = {"nonce": "str", "proof": "str", "pid": "int"}
+
+
+class Hello(Message):
+    """The client's proof, the install it runs (its fingerprint) and its request."""
+
+    op = "hello"
+    FIELDS = {"proof": "str", "fingerprint": "str", "request": "dict"}
+
+
+class Ping(Message):
+    op = "ping"
+
+
+class Pong(Message):
+    op = "pong"
+    FIELDS = {"pid": "int", "stale": "bool"}
+    DEFAULTS = {"stale": False}
+
+
+class Stop(Message):
+    op = "stop"
+
+
+class Warm(Message):
+    """A warm process is ready; `forks` says it stays warm after a job (Linux) or exits."""
+
+    op = "warm"
+    FIELDS = {"pid": "int", "forks": "bool"}
+
+
+class Job(Message):
+    """One run of the public checks, as the student's own process would run it: where, with
+    which environment, which exercise ids, and the folder of their files."""
+
+    op = "job"
+    FIELDS = {"ids": "list", "path": "str?", "cwd": "str", "env": "dict"}
+
+
+class Done(Message):
+    """The verdicts of a job's checks (see `nnkit.testing.verdict`), or why it could not run."""
+
+    op = "done"
+    FIELDS = {"verdicts": "list", "problem": "str?"}
+    DEFAULTS = {"verdicts": []}
