@@ -72,6 +72,13 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    try:
+        return run(args)
+    except KeyboardInterrupt:  # Ctrl-C: stop quietly, with the status a shell gives it
+        return 130
+
+
+def run(args: argparse.Namespace) -> int:
     if args.command == "check":
         from nnkit.student import check
         return check.run(args.selector, args.path, use_server=not args.no_server)

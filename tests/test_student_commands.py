@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-import pytest
 
 from nnkit.course import catalog, layout
 from nnkit.student import hint, watch
@@ -113,34 +111,3 @@ def test_watch_polling_notices_a_saved_file(tmp_path: Path):
     target.write_text("x = 2\n")
     os.utime(target, ns=(time.time_ns() + 10**9, time.time_ns() + 10**9))
     assert next(changes) is None
-
-
-def wait_for(log: Path, text: str, count: int, seconds: float = 120) -> str:
-    """The watch log once `text` appears in it `count` times (the log is shown on failure)."""
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        seen = log.read_text(errors="replace")
-        if seen.count(text) >= count:
-            return seen
-        time.sleep(0.2)
-    raise AssertionError(f"watch did not print {text!r} {count} time(s):\n{log.read_text()}")
-
-
-@pytest.mark.skipif(sys.platform != "linux", reason="watch uses fork")
-def test_watch_rechecks_in_a_child_and_shows_progress(tmp_path: Path):
-    folder = tmp_path / "exercises"
-    shutil.copytree(ROOT / "exercises", folder)
-    shutil.copytree(ROOT / "data", tmp_path / "data")
-    log = tmp_path / "watch.log"
-    with log.open("w") as out:
-        process = subprocess.Popen([sys.executable, "-m", "nnkit", "watch", "--poll"], cwd=tmp_path,
-                                   stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    try:
-        first = wait_for(log, "Watching for saves", 1)
-        assert "Progress: 0/" in first
-        shutil.copy(ROOT / "solutions" / "01_matrices.py", folder / "01_matrices.py")
-        second = wait_for(log, "Watching for saves", 2)
-        assert "Progress: 5/" in second.split("Watching for saves")[1], second
-    finally:
-        process.terminate()
-        process.wait(timeout=30)

@@ -8,6 +8,8 @@ this process, and a server is started for next time. Both print the same report 
 from __future__ import annotations
 
 import os
+import tempfile
+import traceback
 from pathlib import Path
 
 from rich.markup import escape
@@ -19,9 +21,19 @@ from nnkit.wire.messages import Job
 
 
 def in_process(job: Job) -> tuple[list[Verdict], str | None]:
-    from nnkit.student import public_checks  # imports torch and pytest
+    """The job's verdicts, run here; a failure of the kit itself becomes a sentence, not a traceback
+    (which goes to a log file for whoever fixes it)."""
+    try:
+        from nnkit.student import public_checks  # imports torch and pytest
 
-    verdicts, problems = public_checks.run_checks(job.ids, job.path)
+        verdicts, problems = public_checks.run_checks(job.ids, job.path)
+    except ImportError as error:
+        return [], (f"The checks need {error.name or 'a library'}, which does not import here ({error}). "
+                    "Install the kit as its README says: pip install torch==2.13.0 -e .")
+    except Exception as error:  # noqa: BLE001 - said in a sentence; the traceback goes to a file
+        log = Path(tempfile.gettempdir()) / "nnkit-check-error.log"
+        log.write_text(traceback.format_exc(), encoding="utf-8", errors="replace")
+        return [], f"The checks could not run ({type(error).__name__}: {error}). Details: {log}"
     return verdicts, "; ".join(problems) or None
 
 
@@ -35,6 +47,8 @@ def run(selector: str | None = None, path: Path | None = None, use_server: bool 
     folder = layout.submission_folder(path)
     job = Job(ids=[e.id for e in chosen], path=str(folder), cwd=os.getcwd(), env=dict(os.environ))
     use_server = use_server and rendezvous.enabled()
+    if use_server:
+        rendezvous.fingerprint()  # now, as a server would see this install (running checks changes sys.path)
     done = client.run_job(job) if use_server else None
     if done is not None:
         verdicts, problem = [Verdict.from_dict(v) for v in done.verdicts], done.problem

@@ -83,32 +83,36 @@ def stop() -> int | None:
     return tell(messages.Stop())
 
 
-def start_in_background() -> bool:
+def start_in_background() -> subprocess.Popen | None:
     """Start a server detached from this terminal; it serves the next `nnkit check`."""
     place = rendezvous.rendezvous()
     if not rendezvous.private_folder(place.folder, create=True):
-        return False
+        return None
     try:
         if place.log.is_file() and place.log.stat().st_size > 1 << 20:
             place.log.unlink()
         with place.log.open("ab") as log:
-            subprocess.Popen([*system.python(), "-m", "nnkit.student.server", "--idle",
-                              str(rendezvous.idle_seconds()), "--fingerprint", rendezvous.fingerprint()],
-                             stdin=subprocess.DEVNULL, stdout=log, stderr=log, cwd=place.folder,
-                             close_fds=True, **system.detached())
+            return subprocess.Popen(
+                [*system.python(), "-m", "nnkit.student.server", "--idle", str(rendezvous.idle_seconds()),
+                 "--fingerprint", rendezvous.fingerprint()],
+                stdin=subprocess.DEVNULL, stdout=log, stderr=log, cwd=place.folder, close_fds=True,
+                **system.detached())
     except OSError:
-        return False
-    return True
+        return None
 
 
 def start(wait: float = START_SECONDS) -> int | None:
     """Start a server unless one runs, and wait until it is warm: its pid, or None."""
     pid = ping()
-    if pid is None and start_in_background():
-        deadline = time.monotonic() + wait
-        while pid is None and time.monotonic() < deadline:
-            time.sleep(0.2)
-            pid = ping()
+    if pid is not None:
+        return pid
+    server = start_in_background()
+    deadline = time.monotonic() + wait
+    while server is not None and pid is None and time.monotonic() < deadline:
+        if server.poll() is not None:  # it gave up (another server holds the lock, or it failed)
+            return ping()
+        time.sleep(0.2)
+        pid = ping()
     return pid
 
 

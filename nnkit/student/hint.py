@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from rich.console import Console
 from rich.markup import escape
 
 from nnkit.course import catalog, layout
+from nnkit.student.console import console as terminal
 
 STATE = ".nnkit-hints.json"
 
@@ -26,7 +26,7 @@ def _load() -> dict[str, int]:
 
 
 def run(selector: str, level: int | None = None) -> int:
-    console = Console(highlight=False)
+    console = terminal()
     try:
         chosen = catalog.select(selector)
     except catalog.UnknownSelection as error:

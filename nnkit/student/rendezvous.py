@@ -11,6 +11,7 @@ pytest: the client imports this on every `nnkit check`.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import importlib.util
@@ -145,12 +146,13 @@ def proves(secret: str, side: str, nonce: str, claimed: object) -> bool:
     return isinstance(claimed, str) and hmac.compare_digest(proof(secret, side, nonce), claimed)
 
 
+@functools.cache
 def fingerprint() -> str:
     """What a warm process has loaded: the kit's own code, the interpreter, the libraries it
     imports up front, and the import path. A server whose fingerprint differs is stale.
 
     The course (its table, checks, known mistakes) and the student's files are not in it: each job
-    reads them afresh.
+    reads them afresh. Computed once, before a run of checks changes the import path.
     """
     parts = [sys.version, os.path.realpath(sys.executable), *sys.path[1:]]
     files = [Path(os.path.realpath(sys.executable))]

@@ -146,7 +146,8 @@ def serve(idle: float, fingerprint: str) -> int:
         listener = socket.create_server((rendezvous.HOST, 0))
         secret = rendezvous.new_secret()
         rendezvous.write_address(place, listener.getsockname()[1], secret, os.getpid())
-        log(f"warm in {time.monotonic() - started:.2f} s, serving port {listener.getsockname()[1]} "
+        how = "a fresh fork for each check" if warm.forks else "a fresh process for each check, spawned ahead"
+        log(f"warm in {time.monotonic() - started:.2f} s ({how}), serving port {listener.getsockname()[1]} "
             f"(idle timeout {idle:g} s)")
         Server(place, listener, secret, fingerprint, idle, warm).serve()
         listener.close()
