@@ -23,12 +23,18 @@ its own purposes. Which call is watched is the caller's choice (a layer's forwar
 construction, whose weight initialisation the curriculum leaves free); an empty list of names
 watches nothing and costs nothing.
 
+Cost: a few microseconds a torch call (bench/callwatch_overhead.py). The operators under a call
+that was judged skip Python dispatch altogether (`torch._C._DisableTorchDispatch`), so a tensor
+subclass with its own `__torch_dispatch__` would not see them while watched; none of the
+exercises has one.
+
 This is a rule of the exercises, not a security measure: code that runs in its own process can
 still hide a call (its own threads, torch's mode stack, ...). It makes an honest shortcut visible.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dis
 import inspect
 import linecache
@@ -55,6 +61,7 @@ try:  # torch's own module, private but public in use since torch 1.13
 except ImportError:  # pragma: no cover - torch without it: the Python-level watch still works
     TorchDispatchMode = None
 
+_NO_DISPATCH = getattr(torch._C, "_DisableTorchDispatch", contextlib.nullcontext)
 _getframe = sys._getframe  # captured at import, before student code can rebind anything
 _TENSOR_MATMUL = torch.Tensor.matmul  # what `a @ b` reaches: only the bytecode tells them apart
 _OPERATORS = tuple(getattr(torch._ops, name) for name in ("OpOverload", "OpOverloadPacket")
@@ -106,8 +113,7 @@ class CallWatch:
 
     def __init__(self, forbidden: Iterable[str], folder: str | Path | None = None):
         self.rules = _rules(tuple(dict.fromkeys(forbidden)))
-        self.folder = None if folder is None else tuple(  # the folder as given and with links resolved
-            dict.fromkeys(os.path.join(path(folder), "") for path in (os.path.abspath, os.path.realpath)))
+        self.folder = None if folder is None else _prefixes(str(folder))
         self.found: list[Reached] = []
         self.error: BaseException | None = None  # a fault of the watch itself (never the student's)
         self._depth = 0  # inside a call the Python-level watch has judged
@@ -165,7 +171,8 @@ class _FunctionWatch(TorchFunctionMode):
         watch._judge(func, _getframe(1))
         watch._depth += 1
         try:
-            return func(*args, **(kwargs or {}))
+            with _NO_DISPATCH():  # the operators under a judged call need no judging: skip their Python hop
+                return func(*args, **(kwargs or {}))
         finally:
             watch._depth -= 1
 
@@ -215,6 +222,12 @@ def describe(exercise_id: str, reached: Sequence[Reached], most: int = 5) -> str
 
 # ---------------------------------------------------------------- which call was made
 @cache
+def _prefixes(folder: str) -> tuple[str, ...]:
+    """The paths a file of the folder may have: as given, and with links resolved."""
+    return tuple(dict.fromkeys(os.path.join(path(folder), "") for path in (os.path.abspath, os.path.realpath)))
+
+
+@cache
 def _place(code: types.CodeType) -> int:
     """Where a frame's code lives: outside torch, torch's generic machinery, an operator call, torch."""
     path = code.co_filename
@@ -259,6 +272,7 @@ class _Rules:
         self.objects: dict[Any, tuple[str, str]] = {}
         self.codes: dict[types.CodeType, tuple[str, str]] = {}
         self.files: list[tuple[str, str]] = []
+        self.verdicts: dict[Any, tuple[str, str] | None] = {}  # what each function called so far is
         self.matmul = MATMUL in names
         for dotted in names:
             self._add(dotted, dotted)
@@ -319,6 +333,15 @@ class _Rules:
         """(forbidden entry, what ran) for a function, method or aten operator called from `caller`."""
         if func is _TENSOR_MATMUL and caller is not None and caller.f_lasti in _matmul_offsets(caller.f_code):
             return (MATMUL, MATMUL) if self.matmul else None
+        try:
+            return self.verdicts[func]
+        except KeyError:
+            verdict = self.verdicts[func] = self._of_callable(func)
+        except TypeError:  # unhashable: judged every time
+            verdict = self._of_callable(func)
+        return verdict
+
+    def _of_callable(self, func: Any) -> tuple[str, str] | None:
         try:
             hit = self.objects.get(func)
         except TypeError:

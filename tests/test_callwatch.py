@@ -302,6 +302,18 @@ def same(a, b) -> bool:
     return a == b
 
 
+def test_a_result_computed_under_the_watch_backpropagates_as_without_it():
+    layer = Executor(ROOT / "solutions").load("02_linear").MyLinear(4, 3)
+    inputs = [X.clone().requires_grad_(True) for _ in range(2)]
+    layer(inputs[0]).sum().backward()
+    plain = [inputs[0].grad, layer.weight.grad.clone(), layer.bias.grad.clone()]
+    layer.zero_grad()
+    with CallWatch(rules("02_linear.MyLinear"), ROOT / "solutions"):
+        out = layer(inputs[1])
+    out.sum().backward()
+    assert same([inputs[1].grad, layer.weight.grad, layer.bias.grad], plain)
+
+
 def test_at_in_linear_forward_is_allowed_and_the_same_code_is_caught_in_matmul(tmp_path):
     executor = submission(tmp_path, {"02_linear": "def linear_forward(X, weight, bias):\n"
                                                   "    return X @ weight.T + bias\n"})
