@@ -76,9 +76,10 @@ class Case:
             atol=self.tolerance.get("atol", FLOAT32["atol"]) * max(1.0, abs(scale))))
 
     @cached_property
-    def right(self) -> bool:
+    def wrong(self) -> tuple[torch.Tensor, torch.Tensor] | None:
+        """`values`, when they differ (only a wrong answer has properties to explain)."""
         values = self.values
-        return values is not None and self.close(*values)
+        return None if values is None or self.close(*values) else values
 
 
 Diagnosis = Callable[[Case], str]
@@ -130,8 +131,8 @@ def size_one_dimension(case: Case) -> str:
 
 def transposed(case: Case) -> str:
     """The expected tensor transposed, or with its dimensions in another order."""
-    values = case.values
-    if values is None or type(case.expected) is not torch.Tensor or case.right:
+    values = case.wrong
+    if values is None or type(case.expected) is not torch.Tensor:
         return ""
     got, want = values
     if got.dim() != want.dim() or got.dim() < 2:
@@ -149,8 +150,8 @@ def transposed(case: Case) -> str:
 
 def reordered(case: Case) -> str:
     """The expected rows (or values of a list) in reverse or in another order."""
-    values = case.values
-    if values is None or case.right:
+    values = case.wrong
+    if values is None:
         return ""
     got, want = values
     if got.shape != want.shape or got.dim() == 0 or not 2 <= len(want) <= MAX_ROWS \
@@ -168,8 +169,8 @@ def reordered(case: Case) -> str:
 
 def off_by_one(case: Case) -> str:
     """A list or table one item short or long at one end, or shifted by one place."""
-    values = case.values
-    if values is None or case.right:
+    values = case.wrong
+    if values is None:
         return ""
     got, want = values
     if got.dim() == 0 or got.dim() != want.dim() or got.shape[1:] != want.shape[1:]:
@@ -207,8 +208,8 @@ def off_by_one(case: Case) -> str:
 
 def sums_along_other_dim(case: Case) -> str:
     """Values that add up to 1 (softmax-like) along another dim than the expected ones do."""
-    values = case.values
-    if values is None or type(case.got) is not torch.Tensor or not case.floating or case.right:
+    values = case.wrong
+    if values is None or type(case.got) is not torch.Tensor or not case.floating:
         return ""
     got, want = values
     if got.shape != want.shape or got.dim() < 2 or not (torch.isfinite(got).all() and (got >= 0).all()
@@ -227,8 +228,8 @@ def sums_along_other_dim(case: Case) -> str:
 
 def opposite_sign(case: Case) -> str:
     """The expected values with the opposite sign."""
-    values = case.values
-    if values is None or not case.floating or case.right:
+    values = case.wrong
+    if values is None or not case.floating:
         return ""
     got, want = values
     if not (want.abs() > case.tolerance.get("atol", FLOAT32["atol"])).any() or not case.close(got, -want):
@@ -240,8 +241,8 @@ def opposite_sign(case: Case) -> str:
 def scaled(case: Case) -> str:
     """The expected values times a constant: 100 (percent against fraction), the number of entries
     or rows of an input (sum against mean), or any factor the values themselves determine."""
-    values = case.values
-    if values is None or not case.floating or case.right:
+    values = case.wrong
+    if values is None or not case.floating:
         return ""
     got, want = values
     if got.shape != want.shape or not torch.isfinite(got).all() or not (want != 0).any():
