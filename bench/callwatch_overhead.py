@@ -2,7 +2,7 @@
 
 For each exercise with forbidden calls, on inputs like its checks', the script times the
 student's function called bare (the baseline), the same call inside `CallWatch`, and, for scale,
-one whole local check call of it (`Student.call`: encoding, the executor, decoding; unwatched).
+one whole local check call of it (`Submission.call`: encoding, the executor, decoding; unwatched).
 Prints medians per call, the ratio watched / bare, and what the watch adds as a share of the
 check call. All run in this one process, one torch thread, interleaved, so a noisy neighbour
 affects them alike. The reference solutions are timed, and one submission written with Python
@@ -21,11 +21,11 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from nnkit import catalog
 from nnkit.callwatch import CallWatch
-from nnkit.executor import Executor
+from nnkit.course import catalog
 from nnkit.harness.standard import RELU, linear, twins
-from nnkit.student import local_student
+from nnkit.submission.executor import Executor
+from nnkit.submission.proxy import local_submission
 
 ROOT = Path(__file__).resolve().parents[1]
 X = torch.randn(6, 5, generator=torch.Generator().manual_seed(0))
@@ -74,14 +74,14 @@ def main() -> None:
         stem, name = exercise_id.split(".")
         function = getattr(Executor(path).load(stem), name)
         target: object = exercise_id
-        student = local_student(path)
+        submission = local_submission(path)
         check_args = args
         if name == "MyLinear":
             function = function(5, 3)
-            target = student.call(exercise_id, 5, 3).value  # the layer's handle, kept by the executor
+            target = submission.call(exercise_id, 5, 3).value  # the layer's handle, kept by the executor
         if name == "sgd_step":  # the student side's twin of the model, holding gradients too
-            _, twin = twins(student, [linear(5, 4), RELU, linear(4, 3)])
-            student.call(twin, X, grad_wrt=(0,))
+            _, twin = twins(submission, [linear(5, 4), RELU, linear(4, 3)])
+            submission.call(twin, X, grad_wrt=(0,))
             check_args = (twin, *args[1:])
         rules = catalog.by_id(exercise_id).forbidden
 
@@ -92,8 +92,8 @@ def main() -> None:
             with CallWatch(rules, path):
                 function(*args)
 
-        def check(student=student, target=target, args=check_args):
-            student.call(target, *args)
+        def check(submission=submission, target=target, args=check_args):
+            submission.call(target, *args)
 
         watched()  # the first watch resolves the forbidden names once; not what a call costs
         times = {"bare": [], "watched": [], "check": []}

@@ -1,13 +1,13 @@
 """Watch what a student's function calls while it runs, and report the forbidden calls it reaches.
 
-The source scan (`nnkit/forbidden.py`) reads the text and gives the friendliest message, but a call
+The source scan (`nnkit/harness/forbidden.py`) reads the text and gives the friendliest message, but a call
 the text hides (`getattr(torch, "re" + "lu")`, `vars(torch)["sigmoid"]`, `eval("F.mse_loss")`,
 `torch.ops.aten._log_softmax(...)`) is only seen when the code runs. Used on the side that runs
 student code, around the one call a check wants watched:
 
     with CallWatch(["torch.relu", "Tensor.relu"], folder) as watch:
         value = function(*args, **kwargs)
-    watch.found  # [Reached(name="torch.relu", called="torch.relu", file="03_activations.py", line=12, …)]
+    watch.found  # [Reached(name="torch.relu", called="torch.relu", file="activations.py", line=12, …)]
 
 Two of torch's own hooks see the calls. `TorchFunctionMode` sees every torch function,
 `torch.nn.functional` function and Tensor method that Python code calls; a module (`nn.Linear`) or
@@ -50,7 +50,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 from torch.overrides import TorchFunctionMode
 
-from nnkit.forbidden import ALIASES, MATMUL, canonical, matches
+from nnkit.harness.forbidden import ALIASES, MATMUL, canonical, matches
 from nnkit.i18n.lang import _, ngettext
 
 if TYPE_CHECKING:

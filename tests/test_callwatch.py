@@ -19,11 +19,12 @@ import torch
 from torch import nn
 from torch.overrides import TorchFunctionMode
 
-from nnkit import callwatch, catalog, kitpaths
+from nnkit import callwatch
 from nnkit.callwatch import CallWatch, Reached
-from nnkit.executor import Executor
+from nnkit.course import catalog, layout
+from nnkit.submission.executor import Executor
 
-ROOT = kitpaths.kit_root()
+ROOT = layout.course_root()
 HONEST = [ROOT / "solutions", *sorted(p for p in (ROOT / "tests" / "submissions").iterdir() if p.is_dir())]
 
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from nnkit.codec import Handle
 from nnkit.harness import diagnose
 from nnkit.harness.diagnose import explain, notes
+from nnkit.wire.codec import Handle
 
 STABLE = {"atol": 1e-4, "rtol": 1e-4}
 
