@@ -26,7 +26,6 @@ from torch import nn
 from nnkit.harness import expect, mistakes, standard
 from nnkit.submission.proxy import Outcome
 
-
 # ---------------------------------------------------------------- 01_matrices
 ARTICLE_X = torch.tensor([[0.4, 0.5], [0.9, 0.2], [0.2, 0.0], [0.1, 0.0]])
 ARTICLE_W = torch.tensor([[0.2, 0.5, 1.0], [0.7, 0.4, 0.4]])

@@ -11,8 +11,16 @@ import torch
 
 from autograder import cases, checks
 from exercises.test_04_models import (
-    ARTICLE_LAYERS, ARTICLE_MODEL, COUNT_PARAMETERS, SCHEMA_A, SCHEMA_A_LAYERS, SCHEMA_B, SCHEMA_B_LAYERS,
-    SCHEMA_C, SCHEMA_C_LAYERS, check_layers,
+    ARTICLE_LAYERS,
+    ARTICLE_MODEL,
+    COUNT_PARAMETERS,
+    SCHEMA_A,
+    SCHEMA_A_LAYERS,
+    SCHEMA_B,
+    SCHEMA_B_LAYERS,
+    SCHEMA_C,
+    SCHEMA_C_LAYERS,
+    check_layers,
 )
 from nnkit.harness import expect, standard
 from nnkit.harness.show import show

@@ -9,11 +9,16 @@ from torch import nn
 
 from autograder import cases, checks, reference
 from exercises.test_07_gradient_descent import (
-    DESCEND, GRADIENT_STEP, GRADIENTS, SGD_STEP, SIGN_STEP, with_gradients,
+    DESCEND,
+    GRADIENT_STEP,
+    GRADIENTS,
+    SGD_STEP,
+    SIGN_STEP,
+    with_gradients,
 )
-from nnkit.wire.codec import Spec
 from nnkit.harness import expect, mistakes, standard
 from nnkit.harness.standard import RELU, linear
+from nnkit.wire.codec import Spec
 
 FLOATS = [(1.5, -2.0, 0.1), (-0.75, 3.25, 0.5), (2.0, 0.0, 0.3), (0.0, -1e-3, 2.0), (-4.0, -0.5, 0.01)]
 TENSORS = [(cases.values(s, i), cases.values(s, i + 10, zeros=True), 0.1 + i / 10)

@@ -30,10 +30,10 @@ from torch import nn
 
 from autograder import cases, checks
 from exercises.test_08_training import ACCURACY, FIT_IRIS, LOAD_IRIS, SPLIT, SPLIT_PARTS, TRAIN
-from nnkit.wire.codec import Handle, Spec
 from nnkit.harness import expect, standard
 from nnkit.harness.standard import RELU, linear
 from nnkit.submission.proxy import Outcome
+from nnkit.wire.codec import Handle, Spec
 
 MEAN_MINIMUM, EACH_MINIMUM, FIT_SECONDS = 85.0, 65.0, 5.0
 RECIPES = [  # (layers, seed, loss name, optimizer name, lr, steps), trained on TABLE

@@ -21,9 +21,9 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from nnkit.callwatch import CallWatch
 from nnkit.course import catalog
 from nnkit.harness.standard import RELU, linear, twins
+from nnkit.submission.callwatch import CallWatch
 from nnkit.submission.executor import Executor
 from nnkit.submission.proxy import local_submission
 

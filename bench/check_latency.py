@@ -1,16 +1,16 @@
-"""How much `nnkit check` costs beyond importing torch, measured against that baseline.
+"""What a check costs a student, measured against `python -c "import torch"` in the same script.
 
-Runs, in turn and several times, `python -c "import torch"` (the baseline), `nnkit check` cold
-(`--no-server`: a fresh process imports torch, pytest and the kit, then checks) and `nnkit check`
-warm (served by a check server that this script starts first, in a folder of its own, and stops
-at the end; its first answer is discarded). Prints medians, and for each path the difference to
-the baseline and the ratio. All run in the same script on the same machine, so a noisy
-neighbour affects them alike. The target is a difference well under two seconds.
-
-A second baseline also pays the lazy imports torch makes on first use of an optimizer and of
-torch.testing.assert_close (torch._dynamo and friends): any training script pays them, and a
-cold check of `train` and `fit_iris` cannot avoid them. The cold path's difference to it is the
-kit's own overhead; the warm server has paid them all before the first request.
+Measured, in turn and several times:
+- `import torch`: the baseline every check pays at least once;
+- `nnkit check --no-server`: cold, a fresh process imports torch, pytest and the kit, then checks;
+- `nnkit check` served by a warm check server: on Linux (a fresh fork of a warm process per
+  check) and on the portable path (Windows and macOS, pretended here as the tests pretend them:
+  no fork, a warm process spawned ahead for each check);
+- a re-check of `nnkit watch`: one job run by a warm process (as watch runs it on a save), on
+  both paths.
+On the portable path the next warm process is spawned when one is used up; a student saves or
+runs the next check seconds later, so each measurement waits until it is warm, and says how
+long that warm-up takes. Prints medians, and each as a ratio to `import torch`.
 
     python bench/check_latency.py [--repeat 5] [--path solutions]
 """
@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -28,13 +27,67 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+PRETEND = {"PYTHONPATH": str(ROOT / "tests" / "pretend"), "NNKIT_PRETEND": "Windows", "USERNAME": "student"}
 
 
 def seconds(command: list[str], env: dict[str, str]) -> float:
     start = time.perf_counter()
-    subprocess.run(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                   check=False)
+    subprocess.run(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
     return time.perf_counter() - start
+
+
+def wait_warm_server(env: dict[str, str]) -> float:
+    """Wait until the server of `env` has a warm process ready; how long that took."""
+    code = ("import sys, time\nfrom nnkit.student import client\nfrom nnkit.wire import messages\n"
+            "while not (client.tell(messages.Ping()) or messages.Pong(pid=0)).warm: time.sleep(0.05)")
+    return seconds([sys.executable, "-c", code], env)
+
+
+def served(path: str, env: dict[str, str], repeat: int) -> tuple[list[float], list[float]]:
+    """Warm checks through a server started with `env`; and the warm-ups waited for between them."""
+    nnkit = [sys.executable, "-m", "nnkit"]
+    started = subprocess.run([*nnkit, "server", "start"], cwd=ROOT, env=env, capture_output=True, text=True,
+                             check=False)
+    if started.returncode:
+        sys.exit(f"the check server did not start:\n{started.stdout}{started.stderr}")
+    checks, warmups = [], []
+    try:
+        seconds([*nnkit, "check", "--path", path], env)  # the first answer is discarded
+        for _ in range(repeat):
+            warmups.append(wait_warm_server(env))
+            checks.append(seconds([*nnkit, "check", "--path", path], env))
+    finally:
+        subprocess.run([*nnkit, "server", "stop"], cwd=ROOT, env=env, capture_output=True, check=False)
+    return checks, warmups
+
+
+def rechecks(path: str, env: dict[str, str], repeat: int) -> list[float]:
+    """Jobs run by one warm process of `nnkit watch`, each once it is warm."""
+    from nnkit.course import catalog
+    from nnkit.student.warm import WarmProcess
+    from nnkit.wire.messages import Job
+
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(env)  # the warm processes inherit this (and with it the pretence)
+    warm = WarmProcess()
+    job = Job(ids=[e.id for e in catalog.exercises()], path=str(ROOT / path), cwd=str(ROOT), env=env)
+    found = []
+    try:
+        warm.run(job)  # the first is discarded
+        for _ in range(repeat):
+            warm.wait_warm()
+            start = time.perf_counter()
+            done = warm.run(job)
+            found.append(time.perf_counter() - start)
+            if done.problem or not done.verdicts:
+                sys.exit(f"a re-check failed: {done.problem}")
+    finally:
+        warm.close()
+        os.environ.clear()
+        os.environ.update(saved)
+    return found
 
 
 def main() -> None:
@@ -42,42 +95,28 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--path", default="solutions")
     args = parser.parse_args()
-    folder = tempfile.mkdtemp(prefix="nnkit-bench-")
-    env = {**os.environ, "NNKIT_CHECK_SERVER": "on", "NNKIT_CHECK_SERVER_DIR": folder}
-    nnkit = [sys.executable, "-m", "nnkit"]
-    lazy = ("import torch; m = torch.nn.Linear(1, 1); torch.optim.SGD(m.parameters(), lr=0.1).step(); "
-            "torch.testing.assert_close(torch.ones(1), torch.ones(1))")
-    cold_name, warm_name = (f"nnkit check --path {args.path} --no-server (cold)",
-                            f"nnkit check --path {args.path} (warm server)")
-    commands = {
-        "import torch": [sys.executable, "-c", "import torch"],
-        "import torch + optimizer/assert_close": [sys.executable, "-c", lazy],
-        cold_name: [*nnkit, "check", "--path", args.path, "--no-server"],
-        warm_name: [*nnkit, "check", "--path", args.path],
+    linux = {**os.environ, "NNKIT_CHECK_SERVER": "on", "NNKIT_CHECK_SERVER_DIR": tempfile.mkdtemp(prefix="nnkit-")}
+    portable = {**linux, **PRETEND, "NNKIT_CHECK_SERVER_DIR": tempfile.mkdtemp(prefix="nnkit-")}
+    torch = [seconds([sys.executable, "-c", "import torch"], linux) for _ in range(args.repeat)]
+    cold = [seconds([sys.executable, "-m", "nnkit", "check", "--path", args.path, "--no-server"], linux)
+            for _ in range(args.repeat)]
+    linux_checks, _ = served(args.path, linux, args.repeat)
+    portable_checks, warmups = served(args.path, portable, args.repeat)
+    rows = {
+        "import torch": torch,
+        f"nnkit check --path {args.path} --no-server (cold)": cold,
+        "warm check through the server, Linux (fork)": linux_checks,
+        "warm check through the server, portable (spawned ahead)": portable_checks,
+        "nnkit watch re-check, Linux (fork)": rechecks(args.path, linux, args.repeat),
+        "nnkit watch re-check, portable (spawned ahead)": rechecks(args.path, portable, args.repeat),
     }
-    try:
-        started = subprocess.run([*nnkit, "server", "start"], cwd=ROOT, env=env, capture_output=True,
-                                 text=True, check=False)
-        if started.returncode:
-            sys.exit(f"the check server did not start:\n{started.stdout}{started.stderr}")
-        seconds(commands[cold_name], env)  # fill the file cache
-        seconds(commands[warm_name], env)  # the server's first answer is discarded
-        times: dict[str, list[float]] = {name: [] for name in commands}
-        for _ in range(args.repeat):
-            for name, command in commands.items():
-                times[name].append(seconds(command, env))
-    finally:
-        subprocess.run([*nnkit, "server", "stop"], cwd=ROOT, env=env, capture_output=True, check=False)
-        shutil.rmtree(folder, ignore_errors=True)
-    median = {name: statistics.median(values) for name, values in times.items()}
-    base, lazy, cold, warm = median.values()
-    width = max(map(len, median))
-    for name, value in median.items():
-        print(f"{name:<{width}}  median {value:6.3f} s  (n={args.repeat})")
-    print()
-    for what, value in (("cold", cold), ("warm", warm)):
-        print(f"{what}: beyond import torch {value - base:+6.3f} s (ratio {value / base:.2f}x); "
-              f"beyond torch's lazy imports too {value - lazy:+6.3f} s")
+    base = statistics.median(torch)
+    width = max(map(len, rows))
+    for name, values in rows.items():
+        value = statistics.median(values)
+        print(f"{name:<{width}}  median {value:6.3f} s  ratio to import torch {value / base:5.2f}x  (n={len(values)})")
+    print(f"\nportable path: a used-up warm process is replaced in {statistics.median(warmups):.2f} s "
+          "(median wait before the next check found one warm)")
 
 
 if __name__ == "__main__":

@@ -9,9 +9,9 @@ import pytest
 import torch
 from torch import nn
 
-from nnkit.wire.codec import Spec
 from nnkit.harness import expect, mistakes, standard
 from nnkit.harness.standard import RELU, linear
+from nnkit.wire.codec import Spec
 
 SIGN_STEP, GRADIENT_STEP, DESCEND, GRADIENTS, SGD_STEP = (
     "07_gradient_descent.sign_step", "07_gradient_descent.gradient_step", "07_gradient_descent.descend",

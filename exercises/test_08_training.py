@@ -13,9 +13,9 @@ import torch
 from torch import nn
 
 from nnkit.course import layout
-from nnkit.wire.codec import Spec
 from nnkit.harness import expect, mistakes, standard
 from nnkit.harness.standard import RELU, linear
+from nnkit.wire.codec import Spec
 
 LOAD_IRIS, SPLIT, TRAIN, ACCURACY, FIT_IRIS = (
     "08_training.load_iris", "08_training.split", "08_training.train", "08_training.accuracy",

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from nnkit.course import catalog
 from nnkit.build import command
 from nnkit.build.stubs import MarkerError, make_stub
+from nnkit.course import catalog
 
 ROOT = Path(__file__).resolve().parents[1]
 

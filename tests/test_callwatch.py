@@ -19,9 +19,9 @@ import torch
 from torch import nn
 from torch.overrides import TorchFunctionMode
 
-from nnkit import callwatch
-from nnkit.callwatch import CallWatch, Reached
 from nnkit.course import catalog, layout
+from nnkit.submission import callwatch
+from nnkit.submission.callwatch import CallWatch, Reached
 from nnkit.submission.executor import Executor
 
 ROOT = layout.course_root()

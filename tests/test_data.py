@@ -126,7 +126,6 @@ def test_schema_pictures_are_shipped_as_small_pngs(name):
 
 @pytest.mark.parametrize("name", sorted(SCHEMA_LAYERS))
 def test_schema_table_draws_the_contracts_layers(name):
-    pytest.importorskip("matplotlib")
     draw = load_module(DATA / "schemas" / "draw_schemas.py", "nnkit_draw_schemas")
     _, _, in_features, layers, _ = draw.SCHEMAS[name]
     described = []

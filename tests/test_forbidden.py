@@ -12,10 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from nnkit.course import catalog
-from nnkit.course import layout
-from nnkit.harness import forbidden
-from nnkit.harness import expect
+from nnkit.course import catalog, layout
+from nnkit.harness import expect, forbidden
 from nnkit.harness.failures import CheckFailure
 from nnkit.submission.proxy import local_submission
 

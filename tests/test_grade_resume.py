@@ -15,9 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from nnkit.grade.demo import build_class
-from nnkit.grade.demo import students
 from nnkit.grade import resume
+from nnkit.grade.demo import build_class, students
 from nnkit.grade.sandbox.limits import Limits
 
 KILL_DEADLINE_SECONDS = 300.0

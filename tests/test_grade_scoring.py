@@ -5,8 +5,8 @@ from __future__ import annotations
 from fractions import Fraction
 
 from nnkit.course import catalog
-from nnkit.grade.output import reports
 from nnkit.grade import scoring
+from nnkit.grade.output import reports
 
 MSE = "05_losses.mse"  # 2 points
 BCE = "05_losses.bce"  # 4 points

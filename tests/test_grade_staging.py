@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from nnkit.course import catalog
-from nnkit.grade.output import reports
 from nnkit.grade import staging
+from nnkit.grade.output import reports
 
 ROOT = Path(__file__).resolve().parents[1]
 NAMES = [f"{stem}.py" for stem in catalog.files()]
@@ -148,7 +148,6 @@ def test_student_ids_with_spaces_or_other_scripts_get_distinct_safe_file_names()
 
 
 def test_a_notebook_stands_for_its_exercise_file_in_nbgraders_layout(tmp_path):
-    pytest.importorskip("nbformat")
     cell = {"id": "c1", "cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
             "source": "import torch\n\ndef mse(y_hat, y):\n    return ((y_hat - y) ** 2).mean()\n"}
     notebook = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [cell]}

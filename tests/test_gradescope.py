@@ -9,9 +9,8 @@ import sys
 import zipfile
 from pathlib import Path
 
+import jsonschema
 import pytest
-
-jsonschema = pytest.importorskip("jsonschema", reason="the dev extra is not installed")
 
 from nnkit.publish import gradescope
 
@@ -119,15 +118,6 @@ def test_the_zip_has_gradescopes_scripts_at_its_root_and_the_kit_without_solutio
     assert not [n for n in names if n.startswith(("kit/solutions/", "kit/source/", "solutions/"))]
 
 
-def grade_available() -> bool:
-    try:
-        from nnkit.grade import command  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-@pytest.mark.skipif(not grade_available(), reason="`nnkit grade` (nnkit/grade/command.py) is not there yet")
 def test_run_autograder_grades_a_submission_in_a_tree_laid_out_like_gradescopes(autograder_zip, tmp_path):
     tree = tmp_path / "autograder"
     with zipfile.ZipFile(autograder_zip) as archive:

@@ -27,12 +27,11 @@ from grading import grade_command, run
 from hidden_lines import leaks
 
 from nnkit.course import catalog
-from nnkit.grade.demo import source
-from nnkit.grade.demo import DemoStudent
-from nnkit.grade import plugin
-from nnkit.grade.sandbox import uids
-from nnkit.grade.output.reports import safe_name
 from nnkit.course.tomlcompat import tomllib
+from nnkit.grade.demo import DemoStudent, source
+from nnkit.grade.output.reports import safe_name
+from nnkit.grade.sandbox import uids
+from nnkit.testing import run as runner
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFINE = ROOT / "tests" / "hostile" / "confine.py"
@@ -310,7 +309,7 @@ def test_what_a_submission_prints_reaches_the_student_as_its_output(batch, case)
 
 def test_printing_gigabytes_is_cut_to_the_output_cap(batch):
     outputs = [t["output"] for t in batch.record("res_prints_gigabytes")["tests"]]
-    cap = plugin.MAX_OUTPUT + len(f"\n… ({1 << 40} more characters cut)")
+    cap = runner.MAX_OUTPUT + len(f"\n… ({1 << 40} more characters cut)")
     assert max(map(len, outputs)) <= cap, "a test's recorded output is over the cap"
     assert (batch.out / "results.json").stat().st_size < 16 << 20, "results.json grew with the printed gigabytes"
 

@@ -11,8 +11,6 @@ eight (about 4 minutes there).
 """
 
 import csv
-import importlib.util
-import inspect
 import os
 import shutil
 import subprocess
@@ -20,11 +18,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
-pytestmark = pytest.mark.skipif(
-    importlib.util.find_spec("nbgrader") is None or shutil.which("nbgrader") is None,
-    reason="nbgrader is not installed (pip install -e '.[notebooks]'); the nbgrader course is "
-           "tested only where it is")
 
 from nnkit.course import catalog
 
@@ -118,17 +111,6 @@ def test_no_graded_cell_of_the_solved_notebooks_failed_or_wrote_to_stderr(course
                             if o.output_type == "error" or o.get("name") == "stderr"], cell.source
 
 
-def grade_reads_notebooks() -> bool:
-    try:
-        from nnkit.grade import staging
-    except ImportError:
-        return False
-    return "notebook_files" in inspect.getsource(staging)
-
-
-@pytest.mark.skipif(not grade_reads_notebooks(), reason="`nnkit grade` does not read notebooks yet: "
-                    "nnkit/grade/staging.py must turn NN_name.ipynb into NN_name.py with "
-                    "nnkit.notebooks.to_python")
 def test_nnkit_grade_gives_the_same_totals_to_the_same_notebooks(course, tmp_path):
     from nnkit.grade import command
 

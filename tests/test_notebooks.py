@@ -4,18 +4,15 @@ import json
 import shutil
 from pathlib import Path
 
+import nbformat
 import pytest
 
-nbformat = pytest.importorskip("nbformat", reason="the notebook extra is not installed "
-                               "(pip install -e '.[notebooks]')")
-pytest.importorskip("jupytext", reason="the notebook extra is not installed")
-
-from nnkit.course import catalog
-from nnkit.student import public_checks
 from nnkit.build import command
-from nnkit.notebooks.source import make_notebook
+from nnkit.course import catalog
 from nnkit.notebooks.check import check as notebook_check
+from nnkit.notebooks.source import make_notebook
 from nnkit.notebooks.to_python import NotebookProblem, python_files_from_notebook
+from nnkit.student import public_checks
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -31,7 +28,7 @@ def grading(cell) -> dict:
 def namespace_of(path: Path) -> dict:
     """Run a file as a notebook kernel would, and return its globals."""
     names: dict = {"__name__": "__main__"}
-    exec(compile(path.read_text(), str(path), "exec"), names)  # noqa: S102
+    exec(compile(path.read_text(), str(path), "exec"), names)
     return names
 
 
@@ -128,10 +125,10 @@ def test_check_of_a_wrong_answer_raises_with_the_learners_message():
 
 def test_check_uses_the_callers_globals_when_no_namespace_is_given():
     names = namespace_of(ROOT / "solutions" / "06_metrics.py")
-    exec("from nnkit.notebooks.check import check\ncheck('06_metrics.mape')", names)  # noqa: S102
+    exec("from nnkit.notebooks.check import check\ncheck('06_metrics.mape')", names)
     names["mape"] = lambda y_hat, y: 0.0
     with pytest.raises(AssertionError):
-        exec("check('06_metrics.mape')", names)  # noqa: S102
+        exec("check('06_metrics.mape')", names)
 
 
 def test_hidden_check_runs_the_autograder_tests_of_that_exercise(capfd):

@@ -6,15 +6,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
-pytest.importorskip("nbgrader", reason="the notebook extra is not installed (pip install -e "
-                    "'.[notebooks]'): the release notebooks are made by nbgrader's preprocessors")
-
 from hidden_lines import leaks, secret_lines
 
+from nnkit.build.stubs import BEGIN
 from nnkit.course import catalog
 from nnkit.publish import release
-from nnkit.build.stubs import BEGIN
 
 ROOT = Path(__file__).resolve().parents[1]
 

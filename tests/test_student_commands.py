@@ -8,7 +8,6 @@ import sys
 import time
 from pathlib import Path
 
-
 from nnkit.course import catalog, layout
 from nnkit.student import hint, watch
 

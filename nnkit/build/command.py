@@ -6,9 +6,9 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from nnkit.build.stubs import MarkerError, make_stub, solution_ids
 from nnkit.course import catalog, layout
 from nnkit.notebooks.source import make_config, make_notebook
-from nnkit.build.stubs import MarkerError, make_stub, solution_ids
 
 Target = tuple[Path, Callable[[], str]]
 
@@ -37,8 +37,8 @@ def consistency_problems(root: Path) -> list[str]:
             problems.append(f"solutions/{stem}.py is missing")
             continue
         found += solution_ids(path.read_text(), stem)
-    problems += [f"{i} is in nnkit/info.toml but has no solution region" for i in table if i not in found]
-    problems += [f"{i} has a solution region but no row in nnkit/info.toml" for i in found if i not in table]
+    problems += [f"{i} is in exercises/info.toml but has no solution region" for i in table if i not in found]
+    problems += [f"{i} has a solution region but no row in exercises/info.toml" for i in found if i not in table]
     return problems
 
 

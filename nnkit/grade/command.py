@@ -17,8 +17,8 @@ from rich.console import Console
 from rich.markup import escape
 
 from nnkit.course import layout
-from nnkit.grade.output import feedback, reports, terminal
 from nnkit.grade import resume, staging
+from nnkit.grade.output import feedback, reports, terminal
 from nnkit.grade.sandbox import bwrap, uids
 from nnkit.grade.sandbox.limits import Limits
 
@@ -96,7 +96,7 @@ def stage_safely(student: str, entry: Path, dest: Path) -> staging.Staged:
     """Stage one entry; whatever goes wrong with it is that student's problem, not the batch's."""
     try:
         return staging.stage(student, entry, dest)
-    except Exception as error:  # noqa: BLE001 - staging reports what it expects; this is the rest
+    except Exception as error:
         shutil.rmtree(dest, ignore_errors=True)
         staged = staging.Staged(student, entry.name)
         staged.problems.append(staging.Problem(

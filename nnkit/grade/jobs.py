@@ -22,11 +22,11 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
 from nnkit.course import catalog, layout
-from nnkit.testing import warmup
 from nnkit.grade.sandbox import bwrap, limits
 from nnkit.grade.sandbox.limits import Limits
 from nnkit.grade.sandbox.links import WorkerLink, ZygoteError, ZygoteLink, end, launch
 from nnkit.submission.proxy import Submission
+from nnkit.testing import warmup
 
 JOB_START_SECONDS = 180.0
 JOB_SLACK_SECONDS = 120.0

@@ -329,7 +329,7 @@ def _as_tensor(value: Any) -> torch.Tensor | None:
 
 
 def _is_scalar(value: Any) -> bool:
-    return type(value) in (int, float) or type(value) is torch.Tensor and value.numel() == 1
+    return type(value) in (int, float) or (type(value) is torch.Tensor and value.numel() == 1)
 
 
 def _is_number_like(value: Any) -> bool:

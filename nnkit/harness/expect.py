@@ -16,12 +16,12 @@ import torch
 
 from nnkit.course import catalog
 from nnkit.harness import forbidden
-from nnkit.wire.codec import Handle
 from nnkit.harness.failures import CheckFailure, from_error
 from nnkit.harness.mistakes import Known
 from nnkit.harness.show import shape_of, show, show_call
-from nnkit.submission.source import SourceProblem, read_source
 from nnkit.submission.proxy import Outcome, Submission
+from nnkit.submission.source import SourceProblem, read_source
+from nnkit.wire.codec import Handle
 
 KNOWN_MISTAKE = "This looks like a known mistake: "
 STABILITY_MAGNITUDE = 100.0

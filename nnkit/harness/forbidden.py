@@ -154,10 +154,10 @@ def _walk(node: ast.AST) -> Iterator[ast.AST]:
 
 def _uses(node: ast.AST, module: _Module) -> Iterator[tuple[str, str, ast.AST]]:
     """(name as torch knows it, as written, node) for every name and operator `node` uses."""
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult) or \
-            isinstance(node, ast.AugAssign) and isinstance(node.op, ast.MatMult):
+    if (isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult)) or \
+            (isinstance(node, ast.AugAssign) and isinstance(node.op, ast.MatMult)):
         yield MATMUL, MATMUL, node
-    elif isinstance(node, (ast.Attribute, ast.Name)) and isinstance(node.ctx, ast.Load) or _is_getattr(node):
+    elif (isinstance(node, (ast.Attribute, ast.Name)) and isinstance(node.ctx, ast.Load)) or _is_getattr(node):
         dotted = module.resolve(node)
         written = ast.unparse(node)
         if dotted:

@@ -15,8 +15,8 @@ import jupytext
 import nbformat
 from nbformat import v4
 
-from nnkit.course import catalog
 from nnkit.build.stubs import MarkerError, solution_ids
+from nnkit.course import catalog
 
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 SCHEMA = 3
@@ -104,7 +104,7 @@ def make_notebook(source: str, stem: str) -> str:
         else:
             exercise = exercises.get(ids[0])
             if exercise is None:
-                raise MarkerError(f"{ids[0]} has a solution region but no row in nnkit/info.toml")
+                raise MarkerError(f"{ids[0]} has a solution region but no row in exercises/info.toml")
             cells.append(_nbgrader(v4.new_code_cell(text, id=exercise.name), exercise.name,
                                    solution=True))
             cells.append(_test_cell(exercise))

@@ -84,7 +84,7 @@ def read_notebook(data: bytes, name: str) -> NotebookNode:
 
     try:
         return nbformat.reads(json.dumps(content), as_version=4, capture_validation_error={})
-    except Exception as error:  # noqa: BLE001 (nbformat raises many unrelated types)
+    except Exception as error:
         raise NotebookProblem("not_notebook", f"{name} is a damaged notebook that Jupyter cannot "
                                               f"read: {error}") from None
 

@@ -60,8 +60,8 @@ def run_job(job: messages.Job) -> messages.Done | None:
     return answer if isinstance(answer, messages.Done) else None  # Pong: a stale server, now gone
 
 
-def tell(request: messages.Message) -> int | None:
-    """Send a request answered by Pong ("ping", "stop"): the server's pid, or None."""
+def tell(request: messages.Message) -> messages.Pong | None:
+    """Send a request answered by Pong (Ping, Stop): the answer of an up-to-date server, or None."""
     sock = open_request(request)
     if sock is None:
         return None
@@ -70,17 +70,19 @@ def tell(request: messages.Message) -> int | None:
             answer = messages.decode(frames.recv(sock, CONNECT_SECONDS)[0], messages.Pong)
         except (frames.FrameError, messages.MessageError):
             return None
-    return None if answer.stale else answer.pid
+    return None if answer.stale else answer
 
 
 def ping() -> int | None:
-    """The pid of a running, up-to-date, warm server (a stale one exits when asked), or None."""
-    return tell(messages.Ping())
+    """The pid of a running, up-to-date server (a stale one exits when asked), or None."""
+    answer = tell(messages.Ping())
+    return answer.pid if answer else None
 
 
 def stop() -> int | None:
     """Ask the server to exit (it finishes checks in flight): its pid, or None if none ran."""
-    return tell(messages.Stop())
+    answer = tell(messages.Stop())
+    return answer.pid if answer else None
 
 
 def start_in_background() -> subprocess.Popen | None:

@@ -14,7 +14,6 @@ from nnkit.testing import run
 from nnkit.testing.verdict import Verdict
 
 
-
 def run_checks(exercise_ids: list[str], path: Path | str | None = None) -> tuple[list[Verdict], list[str]]:
     """The verdicts of the public checks of `exercise_ids` on the files in `path`, and any problem
     that kept checks from running."""

@@ -55,7 +55,7 @@ class Server:
                 break
             try:
                 conn, _ = self.listener.accept()
-            except (TimeoutError, socket.timeout):
+            except TimeoutError:
                 continue
             except OSError:
                 break
@@ -90,7 +90,7 @@ class Server:
 
     def answer(self, conn: socket.socket, request: messages.Message) -> None:
         if isinstance(request, messages.Ping):
-            frames.send(conn, messages.Pong(pid=os.getpid()).header())
+            frames.send(conn, messages.Pong(pid=os.getpid(), warm=self.warm.warm).header())
         elif isinstance(request, messages.Stop):
             log("asked to stop")
             frames.send(conn, messages.Pong(pid=os.getpid()).header())

@@ -34,13 +34,14 @@ class WarmProcess:
         self.log = log
         self.process: subprocess.Popen | None = None
         self.forks: bool | None = None  # known once it said Warm
+        self.ready = threading.Event()
         self.lock = threading.Lock()
 
     def start(self) -> None:
-        """Spawn a warm process now, if none is running (it warms up in the background)."""
+        """Spawn a warm process now, if none is running; it warms up in the background."""
         if self.process is not None and self.process.poll() is None:
             return
-        output = open(self.log, "ab") if self.log else subprocess.DEVNULL  # noqa: SIM115
+        output = open(self.log, "ab") if self.log else subprocess.DEVNULL
         try:
             self.process = subprocess.Popen(
                 [*system.python(), "-m", "nnkit.student.warm"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -49,19 +50,32 @@ class WarmProcess:
             if output is not subprocess.DEVNULL:
                 output.close()
         self.forks = None
+        self.ready = threading.Event()
+        threading.Thread(target=self._await_warm, args=(self.process, self.ready), daemon=True).start()
+
+    def _await_warm(self, process: subprocess.Popen, ready: threading.Event) -> None:
+        try:
+            header, _ = frames.read(process.stdout)
+            forks = messages.decode(header, Warm).forks
+            if process is self.process:
+                self.forks = forks
+        except (frames.FrameError, messages.MessageError):
+            pass  # it ended first: wait_warm finds out
+        ready.set()
+
+    @property
+    def warm(self) -> bool:
+        """Whether a warm process is ready for a job right now."""
+        return self.process is not None and self.ready.is_set() and self.forks is not None
 
     def wait_warm(self) -> bool:
-        """Block until the process says Warm; False if it ended first."""
+        """Block until the process is warm; False if it ended first."""
         self.start()
-        if self.forks is not None:
-            return True
-        try:
-            header, _ = frames.read(self.process.stdout)
-            self.forks = messages.decode(header, Warm).forks
-            return True
-        except (frames.FrameError, messages.MessageError):
+        self.ready.wait()
+        if self.forks is None:
             self.close()
             return False
+        return True
 
     def run(self, job: Job) -> Done:
         """Run one job in the warm process; the next is started at once where it is used up."""
@@ -114,7 +128,7 @@ def run_job(job: Job) -> Done:
         os.environ.clear()
         os.environ.update({str(k): str(v) for k, v in job.env.items()})
         verdicts, problems = public_checks.run_checks(job.ids, job.path)
-    except Exception as error:  # noqa: BLE001 - said to the student, who can check without the server
+    except Exception as error:
         print(traceback.format_exc(), file=sys.stderr, flush=True)
         return Done(problem=f"The checks could not run here ({type(error).__name__}: {error}); try "
                             "`nnkit check --no-server`.")
@@ -131,7 +145,7 @@ def forked(job: Job) -> Done:
         try:
             with os.fdopen(writing, "wb") as answer:
                 frames.write(answer, run_job(job).header())
-        except BaseException:  # noqa: BLE001 - never return into the parent's loop
+        except BaseException:
             code = 1
         os._exit(code)
     os.close(writing)

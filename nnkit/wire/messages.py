@@ -241,9 +241,11 @@ class Ping(Message):
 
 
 class Pong(Message):
+    """The server's pid; `warm` says a warm process is ready for the next job right now."""
+
     op = "pong"
-    FIELDS = {"pid": "int", "stale": "bool"}
-    DEFAULTS = {"stale": False}
+    FIELDS = {"pid": "int", "stale": "bool", "warm": "bool"}
+    DEFAULTS = {"stale": False, "warm": False}
 
 
 class Stop(Message):

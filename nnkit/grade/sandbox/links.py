@@ -17,10 +17,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from nnkit.wire import frames, messages
 from nnkit.grade.sandbox import bwrap
 from nnkit.grade.sandbox.limits import STAGE_SECONDS, Limits
 from nnkit.harness.failures import CheckFailure
+from nnkit.wire import frames, messages
 
 SCRATCH_PREFIX = "nnkit-grade-"
 START_SECONDS = 120.0

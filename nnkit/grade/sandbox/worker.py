@@ -21,9 +21,9 @@ from typing import NoReturn
 
 import torch
 
+from nnkit.grade.sandbox import limits, namespaces
 from nnkit.submission.executor import Executor
 from nnkit.wire import frames, messages
-from nnkit.grade.sandbox import limits, namespaces
 
 FILE_NAME = re.compile(r"^[0-9A-Za-z_]{1,64}\.(py|pt)$")
 HANDLES_PER_WORKER = 1_000_000
@@ -54,7 +54,7 @@ def run(sock: socket.socket, spec: messages.Spawn, private: bool, scratch: str) 
         # handles of an earlier worker of this submission must never name an object of this one
         executor.next_id = request.generation * HANDLES_PER_WORKER + 1
         serve(sock, executor)
-    except BaseException:  # noqa: BLE001 - whatever happens, never fall back into the zygote
+    except BaseException:
         code = 70
     os._exit(code)
 

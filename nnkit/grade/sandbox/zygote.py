@@ -25,9 +25,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from nnkit.grade.sandbox import namespaces
 from nnkit.testing import warmup
 from nnkit.wire import frames, messages
-from nnkit.grade.sandbox import namespaces
 
 PR_SET_CHILD_SUBREAPER = 36
 IPC_RMID = 0
@@ -52,8 +52,6 @@ def prepare() -> None:
     import torch.nn.functional
     import torch.optim
 
-    import nnkit.submission.executor
-    import nnkit.grade.sandbox.worker  # noqa: F401
 
     for name in PRELOAD:
         importlib.import_module(name)

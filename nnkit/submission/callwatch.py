@@ -147,7 +147,7 @@ class CallWatch:
                 hit = self.rules.of_code(entry.f_code)
             if hit:
                 self._report(*hit, outside)
-        except Exception as error:  # noqa: BLE001 - the watch must never break the student's call
+        except Exception as error:
             self.error = self.error or error
 
     def _report(self, name: str, called: str, frame: types.FrameType | None) -> None:
@@ -258,7 +258,7 @@ def _matmul_offsets(code: types.CodeType) -> frozenset[int]:
     """The bytecode offsets of `@` and `@=` in a function."""
     return frozenset(i.offset for i in dis.get_instructions(code)
                      if i.opname in ("BINARY_MATRIX_MULTIPLY", "INPLACE_MATRIX_MULTIPLY")
-                     or i.opname == "BINARY_OP" and i.argrepr in ("@", "@="))
+                     or (i.opname == "BINARY_OP" and i.argrepr in ("@", "@=")))
 
 
 # ---------------------------------------------------------------- what the forbidden names are
