@@ -13,7 +13,7 @@ def parser() -> argparse.ArgumentParser:
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     check = commands.add_parser("check", help="run the public checks (all, or one file or exercise)")
-    check.add_argument("selector", nargs="?", help="05, 05_losses or 05_losses.mse (default: all)")
+    check.add_argument("selector", nargs="?", help="a file's number or name, or an exercise id (default: all)")
     check.add_argument("--path", type=Path, help="folder of exercise files to check (default: exercises/)")
     check.add_argument("--no-server", action="store_true", help="check in this process, without the "
                        "warm check server (also: NNKIT_CHECK_SERVER=off)")
@@ -27,7 +27,7 @@ def parser() -> argparse.ArgumentParser:
     watch.add_argument("--poll", action="store_true", help="poll for changes instead of file events")
 
     hint = commands.add_parser("hint", help="show the next hint for an exercise")
-    hint.add_argument("selector", help="an exercise id, e.g. 05_losses.mse")
+    hint.add_argument("selector", help="an exercise id (<file>.<function>)")
     hint.add_argument("--level", type=int, help="show hints up to this tier")
 
     build = commands.add_parser("build", help="generate exercises/ and source/ from solutions/ (course authors)")

@@ -121,26 +121,28 @@ def test_a_damaged_record_is_graded_again_not_an_error(tmp_path):
     assert resume.load(tmp_path, "ann", "f") is None
 
 
-def test_the_fingerprint_changes_with_the_submission_the_hidden_tests_and_the_limits(tmp_path):
-    tests, data, staged = tmp_path / "tests", tmp_path / "data", tmp_path / "staged"
-    for folder in (tests, data, staged):
-        folder.mkdir()
-    (tests / "test_a.py").write_text("def test_a(): pass\n")
+def test_the_fingerprint_changes_with_the_submission_the_course_and_the_limits(tmp_path):
+    course, data, staged = tmp_path / "course", tmp_path / "data", tmp_path / "staged"
+    for folder in (course / "autograder", course / "exercises", data, staged):
+        folder.mkdir(parents=True)
+    (course / "autograder" / "test_a.py").write_text("def test_a(): pass\n")
+    (course / "exercises" / "test_a.py").write_text("def test_a(): pass\n")
     (staged / "01_matrices.py").write_text("x = 1\n")
-    limits = Limits()
 
-    def fingerprint(limits: Limits = limits) -> str:
-        return resume.submission_fingerprint(resume.batch_fingerprint(tests, data, limits), "ann",
+    def fingerprint(limits: Limits | None = None) -> str:
+        return resume.submission_fingerprint(resume.batch_fingerprint(course, data, limits or Limits()), "ann",
                                              staged, "ann/", [])
 
-    first = fingerprint()
-    assert fingerprint() == first
-    (staged / "01_matrices.py").write_text("x = 2\n")
-    second = fingerprint()
-    assert second != first
-    (tests / "test_a.py").write_text("def test_a(): assert False\n")
-    assert fingerprint() != second
-    assert fingerprint(Limits(call_seconds=3.0)) != fingerprint()
+    seen = [fingerprint()]
+    assert fingerprint() == seen[0]
+    for path, text in ((staged / "01_matrices.py", "x = 2\n"),
+                       (course / "autograder" / "test_a.py", "def test_a(): assert False\n"),
+                       (course / "exercises" / "test_a.py", "def test_a(): assert False\n"),
+                       (course / "exercises" / "info.toml", "[[exercise]]\n")):
+        path.write_text(text)
+        assert fingerprint() not in seen, path
+        seen.append(fingerprint())
+    assert fingerprint(Limits(call_seconds=3.0)) not in seen
 
 
 def test_leftovers_of_atomic_writes_are_removed_and_real_files_kept(tmp_path):

@@ -68,7 +68,8 @@ def select(selector: str | None) -> list[Exercise]:
     chosen = [e for e in exercises()
               if selector in (e.id, e.file, e.name, e.file.split("_")[0], e.file.split("_", 1)[1])]
     if not chosen:
+        example = exercises()[-1]
         raise UnknownSelection(
-            f"no exercise matches {selector!r}: use a number like 05, a file like 05_losses, or an "
-            f"id like 05_losses.mse (the files are {', '.join(files())})")
+            f"no exercise matches {selector!r}: use a number like {example.file.split('_')[0]}, a file "
+            f"like {example.file}, or an id like {example.id} (the files are {', '.join(files())})")
     return chosen

@@ -8,6 +8,8 @@ checks beside it, and, on an instructor's machine, `solutions/`, `autograder/` a
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1]
@@ -31,6 +33,24 @@ def course_root() -> Path:
         if is_course(folder):
             return folder
     return PACKAGE.parent if is_course(PACKAGE.parent) else here
+
+
+@contextmanager
+def using(course: Path | None) -> Iterator[None]:
+    """Make `course` the course in use (in this process and the processes it starts) for a while;
+    None leaves things as they are."""
+    if course is None:
+        yield
+        return
+    before = os.environ.get(ENV_COURSE)
+    os.environ[ENV_COURSE] = str(Path(course).resolve())
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(ENV_COURSE, None)
+        else:
+            os.environ[ENV_COURSE] = before
 
 
 def exercises_dir() -> Path:

@@ -26,10 +26,16 @@ from nnkit.grade.sandbox.limits import Limits
 def run(class_dir: Path, out: Path, jobs: int | None = None, timeout: float = 10.0,
         total: float = 300.0, course: Path | None = None, console: Console | None = None,
         fresh: bool = False) -> int:
-    """Grade the class in `class_dir` into `out`; 0 when done, 1 when the grader had problems.
+    """Grade the class in `class_dir` into `out` with the checks and hidden tests of `course`
+    (default: the course in use); 0 when done, 1 when the grader had problems, 2 when it could not
+    start. Records of an earlier, interrupted run of the same class are reused (see `resume`)
+    unless `fresh` is set."""
+    with layout.using(course):  # its table and known mistakes too, here and in the jobs
+        return grade_class(class_dir, out, jobs, timeout, total, console, fresh)
 
-    Records of an earlier, interrupted run of the same class are reused (see `resume`) unless
-    `fresh` is set."""
+
+def grade_class(class_dir: Path, out: Path, jobs: int | None, timeout: float, total: float,
+                console: Console | None, fresh: bool) -> int:
     from nnkit.grade import jobs as pool
 
     console = console or Console(highlight=False)
@@ -38,7 +44,7 @@ def run(class_dir: Path, out: Path, jobs: int | None = None, timeout: float = 10
         console.print(f"[red]{escape(str(class_dir))} is not a folder of submissions[/]: give the folder "
                       "that holds one folder or .zip per student, named by the student id.")
         return 2
-    course = Path(course).resolve() if course else layout.course_root()
+    course = layout.course_root()
     hidden = course / "autograder"
     if not any(hidden.glob("test_*.py")):
         console.print(f"[red]No hidden tests in {escape(str(hidden))}[/]: run from the course's folder "

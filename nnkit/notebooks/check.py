@@ -84,8 +84,8 @@ def check(exercise_id: str, hidden: bool = False, namespace: dict | None = None,
     try:
         exercise = catalog.by_id(exercise_id)
     except KeyError:
-        raise ValueError(f"{exercise_id!r} is not an exercise id of the kit (e.g. \"05_losses.mse\")"
-                         ) from None
+        raise ValueError(f"{exercise_id!r} is not an exercise id of the course (such as "
+                         f"{catalog.exercises()[0].id!r})") from None
     if namespace is None:
         namespace = sys._getframe(1).f_globals
     if exercise.name not in namespace:
