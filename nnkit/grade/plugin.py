@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 import re
 import zlib
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import pytest
@@ -49,6 +49,8 @@ class TestResult:
     output: str = ""
     detail: str = ""
     property: bool = False  # checks a property (inputs kept, dtype, gradients), not values
+    mistake: str | None = None  # the catalogue name of the known mistake the answer matched
+    measures: dict = field(default_factory=dict)  # values a test recorded (record_property), for reports
 
 
 class GradingSession:
@@ -88,7 +90,9 @@ class GradingSession:
                 file=Path(str(item.path)).name, test=item.name,
                 exercise=str(marker.args[0]) if marker and marker.args else None, status=status,
                 kind=kind, message=message, detail=detail, output=cap(printed),
-                property=item.get_closest_marker("property") is not None)
+                property=item.get_closest_marker("property") is not None,
+                mistake=getattr(call.excinfo.value, "mistake", None) if call.excinfo else None,
+                measures=dict(item.user_properties))
         return report
 
     @pytest.hookimpl(tryfirst=True, specname="pytest_runtest_makereport")

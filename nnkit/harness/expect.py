@@ -16,6 +16,7 @@ import torch
 
 from nnkit import catalog, forbidden
 from nnkit.codec import Handle
+from nnkit.harness import mistakes as catalogue
 from nnkit.harness.failures import CheckFailure, from_error
 from nnkit.harness.show import shape_of, show, show_call
 from nnkit.sourcefile import SourceProblem, read_source
@@ -58,7 +59,15 @@ def fail(out: Outcome, expected: str, got: str, advice: str = "") -> None:
     lines = [called(out), f"  expected: {expected}", f"  got:      {got}"]
     if advice:
         lines.append(f"  {advice}")
-    raise CheckFailure("\n".join(lines))
+    raise CheckFailure("\n".join(lines), mistake=mistake_named(advice))
+
+
+def mistake_named(advice: str) -> str | None:
+    """The catalogue name of the known mistake that `advice` (from `diagnose`) names, if any:
+    reports count mistakes by name. A message shared by several exercises has one name."""
+    explanation = advice.removeprefix(KNOWN_MISTAKE) if advice.startswith(KNOWN_MISTAKE) else None
+    return next((name for names in catalogue.catalogue().values() for name, text in names.items()
+                 if text == explanation), None)
 
 
 def tolerance(out: Outcome) -> dict:

@@ -8,13 +8,15 @@ class CheckFailure(AssertionError):
 
     kinds: "failed" (wrong answer), "error" (the student's code raised), "not_started" (the stub
     is still there), "submission" (the file is missing or cannot be imported), "forbidden".
+    `mistake` is the catalogue name of the known mistake the answer matched, if any.
     """
 
     kind = "failed"
 
-    def __init__(self, message: str, kind: str | None = None):
+    def __init__(self, message: str, kind: str | None = None, mistake: str | None = None):
         super().__init__(message)
         self.message = message
+        self.mistake = mistake
         if kind:
             self.kind = kind
 
