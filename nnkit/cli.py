@@ -48,6 +48,20 @@ def parser() -> argparse.ArgumentParser:
     grade.add_argument("--fresh", action="store_true", help="grade every submission again instead "
                        "of reusing the records an interrupted run left in OUT/.work/")
 
+    report = commands.add_parser("report", help="the class report of a graded class: OUT_DIR/report/")
+    report.add_argument("out", type=Path, metavar="OUT_DIR", help="the folder `nnkit grade --out` wrote")
+
+    similarity = commands.add_parser("similarity", help="submissions that share code beyond what the "
+                                     "kit gave everyone, and copies of the reference solutions")
+    similarity.add_argument("class_dir", type=Path, metavar="CLASS_DIR",
+                            help="one folder or .zip per student, as for `nnkit grade`")
+    similarity.add_argument("--out", type=Path, required=True, help="where index.html and pairs.csv go")
+    similarity.add_argument("--threshold", type=float, default=None, help="the share of a file's own "
+                            "code shared with the other file, from 0 to 1, above which a pair is shown "
+                            "(default 0.5)")
+    similarity.add_argument("--limit", type=int, default=None, help="pairs shown side by side on the "
+                            "page, most similar first (default 100; pairs.csv lists them all)")
+
     demo = commands.add_parser("demo", help="grade a small demo class: a perfect student, one with "
                                "mistakes, one with stubs, one who cheats")
     demo.add_argument("--out", type=Path, default=Path("nnkit-demo"), help="output folder "
@@ -93,6 +107,12 @@ def main(argv: list[str] | None = None) -> int:
         from nnkit.grade import command as grade
         return grade.run(args.class_dir, args.out, jobs=args.jobs, timeout=args.timeout,
                          total=args.total, tests=args.tests, fresh=args.fresh)
+    if args.command == "report":
+        from nnkit.report import classreport
+        return classreport.run(args.out)
+    if args.command == "similarity":
+        from nnkit.report import similarity
+        return similarity.run(args.class_dir, args.out, threshold=args.threshold, limit=args.limit)
     if args.command == "demo":
         from nnkit.demo import command as demo
         return demo.run(args.out, jobs=args.jobs)
