@@ -25,7 +25,8 @@ def share(value: float) -> str:
 
 
 def summary(stats: ClassStats) -> str:
-    return _csv(["rank", "exercise", "points", "students", "mean_share", "full_marks_share", "not_started_share"],
+    return _csv(["rank", "exercise", "points", "students", "mean_share", "full_marks_share",
+                 "not_started_share"],
                 [[rank, e.id, e.points, e.students, share(e.mean_share), share(e.full_share),
                   share(e.not_started_share)] for rank, e in enumerate(stats.exercises, start=1)])
 

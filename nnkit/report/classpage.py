@@ -68,10 +68,10 @@ def _lead(stats: ClassStats) -> str:
 
 
 def _spread_table(values: Spread) -> str:
+    cells = [str(values.count)] + [number(v) for v in (values.low, values.first_quartile, values.median,
+                                                        values.third_quartile, values.high)]
     return table([_("students"), _("lowest"), _("first quartile"), _("median"), _("third quartile"),
-                  _("highest")], [[str(values.count), number(values.low), number(values.first_quartile),
-                                   number(values.median), number(values.third_quartile), number(values.high)]],
-                 numeric=range(6))
+                  _("highest")], [cells], numeric=range(6))
 
 
 def _distribution(values: list[float], low: float, high: float, xlabel: str, what: str) -> list[str]:
@@ -79,11 +79,10 @@ def _distribution(values: list[float], low: float, high: float, xlabel: str, wha
     found = spread(values)
     if found is None:
         return []
+    quartiles = _("quartiles {low} and {high}").format(low=number(found.first_quartile),
+                                                        high=number(found.third_quartile))
     marks = [(_("median {value}").format(value=number(found.median)), found.median, "-"),
-             (_("quartiles {low} and {high}").format(low=number(found.first_quartile),
-                                                      high=number(found.third_quartile)), found.first_quartile,
-              "--"),
-             ("_nolegend_", found.third_quartile, "--")]
+             (quartiles, found.first_quartile, "--"), ("_nolegend_", found.third_quartile, "--")]
     caption = _("{what}: median {median}, quartiles {low} and {high} (solid and dashed lines), from "
                 "{lowest} to {highest}.").format(what=what, median=number(found.median),
                                                   low=number(found.first_quartile),
@@ -145,9 +144,9 @@ def _problems(stats: ClassStats) -> list[str]:
                      rows))
     rest = len(stats.problems) - MAX_PROBLEMS
     if rest > 0:
-        out.append("<p>" + escape(ngettext("{count} more problem is in results.json.",
-                                           "{count} more problems are in results.json.", rest).format(count=rest))
-                   + "</p>")
+        more = ngettext("{count} more problem is in results.json.",
+                        "{count} more problems are in results.json.", rest).format(count=rest)
+        out.append("<p>" + escape(more) + "</p>")
     return out
 
 

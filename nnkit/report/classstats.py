@@ -115,7 +115,7 @@ def not_started(record: dict, exercise: dict) -> bool:
     if exercise.get("zeroed_by") != "submission":
         return False
     name = f"{exercise_file(exercise['id'])}.py"
-    return any(p.get("kind") == "empty" or p.get("kind") == "missing_file" and name in p.get("message", "")
+    return any(p.get("kind") == "empty" or (p.get("kind") == "missing_file" and name in p.get("message", ""))
                for p in record.get("problems", []))
 
 
@@ -130,7 +130,8 @@ def summarise(results: dict) -> ClassStats:
         for exercise in record.get("exercises", []):
             if exercise["id"] not in shares:
                 continue
-            shares[exercise["id"]].append(exercise["earned"] / exercise["points"] if exercise["points"] else 0)
+            points_of = exercise["points"]
+            shares[exercise["id"]].append(exercise["earned"] / points_of if points_of else 0)
             if not_started(record, exercise):
                 started_not[exercise["id"]].append(record["student"])
     count = len(records)
@@ -193,7 +194,8 @@ def measures(records: list[dict]) -> list[Measure]:
         for test in record.get("tests", []):
             for name, value in (test.get("measures") or {}).items():
                 if isinstance(value, (int, float)) and not isinstance(value, bool):
-                    found.setdefault((test.get("exercise") or "?", name), {})[record["student"]] = float(value)
+                    key = (test.get("exercise") or "?", name)
+                    found.setdefault(key, {})[record["student"]] = float(value)
     return [Measure(exercise, name, values) for (exercise, name), values in found.items()]
 
 

@@ -28,8 +28,8 @@ th{background:#f2f2f2}td.num,th.num{text-align:right;font-variant-numeric:tabula
 figure{margin:.6rem 0 1.2rem;max-width:48rem}figure svg{width:100%;height:auto}
 figcaption{font-size:.92rem;color:var(--muted)}
 details summary{cursor:pointer}
-pre{font:13px/1.4 ui-monospace,"DejaVu Sans Mono",Menlo,Consolas,monospace;white-space:pre-wrap;overflow-wrap:anywhere;
- word-break:break-word;margin:0;padding:.5rem;border:1px solid var(--rule);background:#fafafa}
+pre{font:13px/1.4 ui-monospace,"DejaVu Sans Mono",Menlo,Consolas,monospace;white-space:pre-wrap;
+ overflow-wrap:anywhere;margin:0;padding:.5rem;border:1px solid var(--rule);background:#fafafa}
 mark{background:var(--mark);color:var(--mark-ink);text-decoration:underline 2px;
  text-underline-offset:2px;font-weight:600}
 .sides{display:grid;grid-template-columns:1fr 1fr;gap:.8rem}

@@ -35,7 +35,8 @@ def problem(threshold: float, limit: int) -> str:
     return ""
 
 
-def compare(submissions: list[sources.Submission], boilerplate: list[str], threshold: float) -> list[overlap.Match]:
+def compare(submissions: list[sources.Submission], boilerplate: list[str],
+            threshold: float) -> list[overlap.Match]:
     """Matches above `threshold`, most similar first, larger groups first among equals."""
     boilerplate = overlap.boilerplate_hashes(boilerplate)
     found = []
@@ -69,10 +70,11 @@ def run(class_dir: Path, out: Path, threshold: float | None = None, limit: int |
     given = sources.boilerplate()
     found = compare(owners, given, threshold)
     texts = {(name, s.owner): text for s in owners for name, text in s.files.items()}
-    notes += [_("{student}: {problem}").format(student=s.owner, problem=p) for s in students for p in s.problems]
+    notes += [_("{student}: {problem}").format(student=s.owner, problem=p)
+              for s in students for p in s.problems]
     write_atomic(out / "pairs.csv", similaritypage.pairs_csv(found))
-    write_atomic(out / "index.html", similaritypage.page(found, texts, overlap.given_lines(given), len(students), threshold,
-                                                           limit, notes))
+    write_atomic(out / "index.html", similaritypage.page(found, texts, overlap.given_lines(given),
+                                                           len(students), threshold, limit, notes))
     count = sum(len(m.pairs()) for m in found)
     console.print(escape(ngettext(
         "Compared {students} students' files; {count} pair at or above {threshold}: {page} (all in {csv}).",

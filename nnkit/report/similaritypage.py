@@ -86,8 +86,8 @@ def _table(matches: list[Match], limit: int) -> str:
     for rank, m in enumerate(matches, start=1):
         view = f'<a href="#pair-{rank}">{escape(_("view"))}</a>' if rank <= limit else ""
         second = _("one another: the very same file") if m.same else owners_text(m.second)
-        rows.append([str(rank), f"<code>{escape(m.file)}</code>", escape(owners_text(m.first)), escape(second),
-                     percent(m.share_first), percent(m.share_second), view])
+        rows.append([str(rank), f"<code>{escape(m.file)}</code>", escape(owners_text(m.first)),
+                     escape(second), percent(m.share_first), percent(m.share_second), view])
     return table([_("rank"), _("file"), _("first"), _("second"), _("share of the first's code"),
                   _("share of the second's code"), _("side by side")], rows, numeric=(0, 4, 5))
 
@@ -104,8 +104,8 @@ def _view(rank: int, match: Match, texts: Texts, given: frozenset[str]) -> str:
                                   (match.second, match.share_second, match.slices_second)):
         heading = _("{owner}: {share} of this file's code is in the other").format(
             owner=owners_text(owners), share=percent(share))
-        sides.append(f"<div><h4>{escape(heading)}</h4><pre>{highlighted(texts[(match.file, owners[0])], slices, given)}"
-                     "</pre></div>")
+        code = highlighted(texts[(match.file, owners[0])], slices, given)
+        sides.append(f"<div><h4>{escape(heading)}</h4><pre>{code}</pre></div>")
     return (f'<section class=pair id="pair-{rank}"><h3>{escape(title)}</h3>'
             f'<p class=muted>{escape(_("Shared code is marked in bold, underlined and on yellow."))}</p>'
             f'<div class=sides>{"".join(sides[:1] if match.same else sides)}</div></section>')
