@@ -1,6 +1,6 @@
 """`nnkit similarity` on the planted class (tests/planted_class.py) plus a student who hands in the
-reference as a notebook: the copies are found, no honest pair and no stub is, and the page
-renders offline."""
+reference as a notebook and two who hand in the released notebooks untouched: the copies are
+found, no honest pair and no stub is, and the page renders offline."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ import pytest
 from browser import load
 from planted_class import COPIED, LEAK, LEAKED, RENAMED, ROOT, build
 
+from nnkit.release import release_notebook
 from nnkit.report.sources import REFERENCE
 
 NOTEBOOK = "notebook_leak"
@@ -35,6 +36,12 @@ def compared(tmp_path_factory) -> tuple[Path, dict[str, str], list[dict]]:
     shutil.copyfile(ROOT / "source" / "05_losses" / "05_losses.ipynb",
                     work / "class" / NOTEBOOK / "05_losses.ipynb")
     roles[NOTEBOOK] = "notebook"
+    for i in (1, 2):  # the notebooks a student gets, handed in untouched
+        folder = work / "class" / f"notebook_stub_{i}"
+        folder.mkdir()
+        for path in sorted((ROOT / "source").glob("*/*.ipynb")):
+            (folder / path.name).write_text(release_notebook(path.read_text()))
+        roles[f"notebook_stub_{i}"] = "stub"
     done = run_similarity(work / "class", work / "out")
     assert done.returncode == 0, done.stdout + done.stderr
     return work / "out", roles, list(csv.DictReader(io.StringIO((work / "out" / "pairs.csv").read_text())))

@@ -2,7 +2,7 @@
 
 Sections, in the order an instructor asks: how the class did (totals), which exercises it did
 not get, which named mistakes were common and who made them, what was wrong with submissions,
-the recorded measures (fit_iris's held-out accuracy), and who is at risk. Student names link
+the values hidden tests recorded (a held-out accuracy, say), and who is at risk. Student names link
 to their feedback pages.
 """
 

@@ -3,7 +3,7 @@
 Per exercise: the mean share of its points, the share of students at full marks and the share
 who did not start it (the stub left in place, or its file not handed in). Across the class: the
 totals, the named mistakes (a test's `mistake`, counted once a student), the submission
-problems, the values tests recorded (`measures`, e.g. fit_iris's held-out accuracy) and the
+problems, the values tests recorded (`measures`, a held-out accuracy say) and the
 students at risk. Nothing here names an exercise: ids come from results.json.
 """
 

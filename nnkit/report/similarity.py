@@ -67,7 +67,7 @@ def run(class_dir: Path, out: Path, threshold: float | None = None, limit: int |
         notes.append(_("The reference solutions (solutions/) are not on this machine: run from the "
                        "kit's folder to compare with them too."))
     owners = students + ([reference] if reference else [])
-    given = sources.boilerplate()
+    given = sources.boilerplate(notebooks=sources.has_notebooks(students))
     found = compare(owners, given, threshold)
     texts = {(name, s.owner): text for s in owners for name, text in s.files.items()}
     notes += [_("{student}: {problem}").format(student=s.owner, problem=p)

@@ -20,6 +20,7 @@ from nnkit.grade.reports import safe_name
 from nnkit.sourcefile import SourceProblem, read_source
 
 REFERENCE = "solutions/"  # the reference's owner id: no student id (a file name) holds a slash
+NOTEBOOK_CODE = "# %% code cell "  # how notebook_files.code_from_cells starts the code of a notebook
 
 
 @dataclass
@@ -57,11 +58,29 @@ def _kit_files(folder: Path, names: list[str]) -> list[str]:
     return [read_source(folder / name) for name in names if (folder / name).is_file()]
 
 
-def boilerplate() -> list[str]:
-    """The code every student was given: the stubs and the public checks of every exercise file."""
+def boilerplate(notebooks: bool = False) -> list[str]:
+    """The code every student was given: the stubs and the public checks of every exercise file,
+    and with `notebooks` the code cells of the released notebooks (made as `nnkit release` makes
+    them, which needs the `notebooks` extra)."""
     folder = kitpaths.kit_root() / "exercises"
     names = exercise_names()
-    return _kit_files(folder, names) + _kit_files(folder, [f"test_{name}" for name in names])
+    given = _kit_files(folder, names) + _kit_files(folder, [f"test_{name}" for name in names])
+    return given + (released_notebook_code() if notebooks else [])
+
+
+def released_notebook_code() -> list[str]:
+    from nnkit.notebook_files import python_files_from_bytes
+    from nnkit.release import release_notebook
+
+    code = []
+    for path in sorted((kitpaths.kit_root() / "source").glob("*/*.ipynb")):
+        released = release_notebook(path.read_text(encoding="utf-8")).encode("utf-8")
+        code += python_files_from_bytes(released, path.name, path.parent.name).values()
+    return code
+
+
+def has_notebooks(submissions: list[Submission]) -> bool:
+    return any(text.startswith(NOTEBOOK_CODE) for s in submissions for text in s.files.values())
 
 
 def reference() -> Submission | None:
