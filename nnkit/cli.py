@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from nnkit.i18n.lang import _
+
 
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="nnkit", description="Neural-network exercises in PyTorch, "
@@ -47,6 +49,21 @@ def parser() -> argparse.ArgumentParser:
                        "hidden tests grade (default: the one the current folder is in)")
     grade.add_argument("--fresh", action="store_true", help="grade every submission again instead "
                        "of reusing the records an interrupted run left in OUT/.work/")
+
+    report = commands.add_parser("report", help=_("the class report of a graded class: OUT_DIR/report/"))
+    report.add_argument("out", type=Path, metavar="OUT_DIR", help=_("the folder `nnkit grade --out` wrote"))
+
+    similarity = commands.add_parser("similarity", help=_("submissions that share code beyond what the "
+                                                          "kit gave everyone, and copies of the reference "
+                                                          "solutions"))
+    similarity.add_argument("class_dir", type=Path, metavar="CLASS_DIR",
+                            help=_("one folder or .zip per student, as for `nnkit grade`"))
+    similarity.add_argument("--out", type=Path, required=True, help=_("where index.html and pairs.csv go"))
+    similarity.add_argument("--threshold", type=float, default=None, help=_(
+        "the share of a file's own code that the other file holds too, above 0 and at most 1, from "
+        "which a pair is listed (default 0.5)"))
+    similarity.add_argument("--limit", type=int, default=None, help=_(
+        "pairs shown side by side on the page, most similar first (default 100; pairs.csv lists them all)"))
 
     demo = commands.add_parser("demo", help="grade a small demo class: a perfect student, one with "
                                "mistakes, one with stubs, one who cheats")
@@ -100,6 +117,12 @@ def run(args: argparse.Namespace) -> int:
         from nnkit.grade import command as grade
         return grade.run(args.class_dir, args.out, jobs=args.jobs, timeout=args.timeout,
                          total=args.total, course=args.course, fresh=args.fresh)
+    if args.command == "report":
+        from nnkit.report import classreport
+        return classreport.run(args.out)
+    if args.command == "similarity":
+        from nnkit.report import similarity
+        return similarity.run(args.class_dir, args.out, threshold=args.threshold, limit=args.limit)
     if args.command == "demo":
         from nnkit.grade import demo
         return demo.run(args.out, jobs=args.jobs)

@@ -3,7 +3,7 @@
 The flow: stage every entry of the class (nothing runs); probe bubblewrap; start the sandboxed
 zygote and fork the job processes (see `jobs`); hand them the gradable submissions and keep
 each scored record in OUT_DIR/.work/ as it arrives; then write grades.csv, results.json and the
-feedback pages, and print the gradebook.
+feedback pages, print the gradebook, and write the class report (OUT_DIR/report/) from results.json.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from nnkit.grade import resume, staging
 from nnkit.grade.output import feedback, reports, terminal
 from nnkit.grade.sandbox import bwrap, uids
 from nnkit.grade.sandbox.limits import Limits
+from nnkit.report import classreport
 
 
 def run(class_dir: Path, out: Path, jobs: int | None = None, timeout: float = 10.0,
@@ -95,6 +96,7 @@ def grade_class(class_dir: Path, out: Path, jobs: int | None, timeout: float, to
         console.print(f"[bold red]Grader problem:[/] {escape(problem[:500])}")
     console.print(f"Wrote {escape(str(out / 'grades.csv'))}, {escape(str(out / 'results.json'))} and "
                   f"{len(records)} feedback pages in {escape(str(out / 'feedback'))}/")
+    classreport.run(out, console)  # one that cannot be written says why; the grades stand
     return 1 if grader_problems else 0
 
 

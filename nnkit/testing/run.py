@@ -92,7 +92,7 @@ class Run:
                 file=Path(str(item.path)).name, test=item.name,
                 exercise=str(marker.args[0]) if marker and marker.args else None,
                 output=cap(printed), property=item.get_closest_marker("property") is not None,
-                **classify(call.excinfo, self.reveal))
+                measures=measures(item.user_properties), **classify(call.excinfo, self.reveal))
         return report
 
     def results(self) -> list[Verdict]:
@@ -117,6 +117,12 @@ def classify(excinfo: pytest.ExceptionInfo | None, reveal: bool) -> dict:
     if isinstance(error, AssertionError):
         return {"status": "failed", "kind": "failed", "message": detail if reveal else HIDDEN, "detail": detail}
     return {"status": "error", "kind": "internal", "message": detail if reveal else INTERNAL, "detail": detail}
+
+
+def measures(properties: list[tuple[str, object]]) -> dict[str, float]:
+    """The numbers a test recorded with `request.node.user_properties.append((name, value))`."""
+    return {str(name): float(value) for name, value in properties
+            if isinstance(value, (int, float)) and not isinstance(value, bool)}
 
 
 def cap(text: str, limit: int = MAX_OUTPUT) -> str:

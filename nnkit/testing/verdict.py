@@ -6,7 +6,7 @@ Free of torch and pytest, so the check client can read verdicts that a warm proc
 from __future__ import annotations
 
 import builtins
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 
 STATUSES = ("passed", "failed", "error", "timeout")
 
@@ -25,6 +25,7 @@ class Verdict:
     detail: str = ""
     property: bool = False  # checks a property (inputs kept, dtype, gradients), not values
     mistake: str | None = None  # the known mistake its message names
+    measures: dict[str, float] = field(default_factory=dict)  # values a test recorded (a held-out accuracy)
 
     @builtins.property  # (the field `property` hides the builtin in this class's body)
     def passed(self) -> bool:
