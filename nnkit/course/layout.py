@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from nnkit import environment
+
 PACKAGE = Path(__file__).resolve().parents[1]
 TABLE = Path("exercises") / "info.toml"
 ENV_COURSE = "NNKIT_COURSE"  # a course folder to use wherever the command runs
@@ -42,15 +44,8 @@ def using(course: Path | None) -> Iterator[None]:
     if course is None:
         yield
         return
-    before = os.environ.get(ENV_COURSE)
-    os.environ[ENV_COURSE] = str(Path(course).resolve())
-    try:
+    with environment.setting(ENV_COURSE, str(Path(course).resolve())):
         yield
-    finally:
-        if before is None:
-            os.environ.pop(ENV_COURSE, None)
-        else:
-            os.environ[ENV_COURSE] = before
 
 
 def exercises_dir() -> Path:

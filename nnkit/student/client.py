@@ -46,31 +46,30 @@ def open_request(request: messages.Message) -> socket.socket | None:
     return sock
 
 
-def run_job(job: messages.Job) -> messages.Done | None:
-    """The job's answer from a warm server, or None to run it in this process."""
-    sock = open_request(job)
-    if sock is None:
-        return None
-    with sock:
-        try:
-            header, _ = frames.recv(sock)
-            answer = messages.decode(header, messages.Done, messages.Pong)
-        except (frames.FrameError, messages.MessageError):
-            return None  # the server stopped during the run: nothing was printed, check here
-    return answer if isinstance(answer, messages.Done) else None  # Pong: a stale server, now gone
-
-
-def tell(request: messages.Message) -> messages.Pong | None:
-    """Send a request answered by Pong (Ping, Stop): the answer of an up-to-date server, or None."""
+def exchange(request: messages.Message, *answers: type[messages.Message],
+             timeout: float | None = None) -> messages.Message | None:
+    """The server's answer to `request` (one of `answers`), or None when none came."""
     sock = open_request(request)
     if sock is None:
         return None
     with sock:
         try:
-            answer = messages.decode(frames.recv(sock, CONNECT_SECONDS)[0], messages.Pong)
+            return messages.decode(frames.recv(sock, timeout)[0], *answers)
         except (frames.FrameError, messages.MessageError):
             return None
-    return None if answer.stale else answer
+
+
+def run_job(job: messages.Job) -> messages.Done | None:
+    """The job's answer from a warm server, or None to run it in this process: none answered, it
+    stopped during the run (nothing was printed yet), or it was stale (a Pong) and is gone."""
+    answer = exchange(job, messages.Done, messages.Pong)
+    return answer if isinstance(answer, messages.Done) else None
+
+
+def tell(request: messages.Message) -> messages.Pong | None:
+    """Send a request answered by Pong (Ping, Stop): the answer of an up-to-date server, or None."""
+    answer = exchange(request, messages.Pong, timeout=CONNECT_SECONDS)
+    return None if answer is None or answer.stale else answer
 
 
 def ping() -> int | None:
@@ -124,24 +123,18 @@ def command(action: str) -> int:
 
     out = console()
     place = rendezvous.rendezvous()
-    if action == "start":
-        if not rendezvous.enabled():
-            out.print(f"The check server is off: {rendezvous.ENV_SWITCH} is set to "
-                      f"{os.environ.get(rendezvous.ENV_SWITCH)!r}.")
-            return 1
-        pid = start()
-        if pid:
-            out.print(f"Check server running (pid {pid}); its log is {place.log}")
-            return 0
-        out.print(f"The check server did not start; see {place.log}")
-        return 1
     if action == "stop":
         pid = stop()
         out.print(f"Stopped the check server (pid {pid})." if pid else "No check server was running.")
         return 0
-    pid = ping()
+    if action == "start" and not rendezvous.enabled():
+        out.print(f"The check server is off: {rendezvous.ENV_SWITCH} is set to "
+                  f"{os.environ.get(rendezvous.ENV_SWITCH)!r}.")
+        return 1
+    pid = start() if action == "start" else ping()
     if pid:
         out.print(f"Check server running (pid {pid}); its log is {place.log}")
         return 0
-    out.print(f"No check server is running (log: {place.log}).")
+    out.print(f"The check server did not start; see {place.log}" if action == "start"
+              else f"No check server is running (log: {place.log}).")
     return 1

@@ -9,7 +9,6 @@ Verdicts are decided here, from the exceptions the checks raise, on the checks' 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,6 +16,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from nnkit import environment
 from nnkit.harness.failures import CheckFailure
 from nnkit.submission.proxy import StudentSideError, Submission
 from nnkit.testing.plugin import RUN
@@ -151,20 +151,10 @@ def collect(test_files: Sequence[Path], rootdir: Path) -> None:
         pytest.main([*arguments(test_files, rootdir), "--collect-only", "-q"])
 
 
-@contextmanager
-def only_the_kits_plugin() -> Iterator[None]:
+def only_the_kits_plugin():
     """Keep installed pytest plugins out of the run, then restore the environment as it was (the
     caller may be a notebook kernel, or a grader that runs many)."""
-    name = "PYTEST_DISABLE_PLUGIN_AUTOLOAD"
-    before = os.environ.get(name)
-    os.environ[name] = "1"
-    try:
-        yield
-    finally:
-        if before is None:
-            os.environ.pop(name, None)
-        else:
-            os.environ[name] = before
+    return environment.setting("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
 
 
 @contextmanager

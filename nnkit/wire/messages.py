@@ -28,17 +28,21 @@ class MessageError(ValueError):
 
 
 class Message:
-    """A message: `op` names it on the wire; FIELDS maps each field to its type ("str", "int?")."""
+    """A message, declared in its class line: `op` names it on the wire, `fields` maps each field
+    to its type ("str", "int", "bool", "dict", "list", "any"; "?" lets it be None), `defaults`
+    gives the values of fields a sender may leave out."""
 
     op: ClassVar[str] = ""
     FIELDS: ClassVar[dict[str, str]] = {}
     DEFAULTS: ClassVar[dict[str, Any]] = {}
     _BY_OP: ClassVar[dict[str, type[Message]]] = {}
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
+    def __init_subclass__(cls, op: str = "", fields: dict[str, str] | None = None,
+                          defaults: dict[str, Any] | None = None, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        if cls.op:
-            Message._BY_OP[cls.op] = cls
+        cls.op, cls.FIELDS, cls.DEFAULTS = op, dict(fields or {}), dict(defaults or {})
+        if op:
+            Message._BY_OP[op] = cls
 
     def __init__(self, **values: Any):
         unknown = set(values) - set(self.FIELDS)
@@ -82,15 +86,13 @@ def decode(header: Any, *expected: type[Message]) -> Message:
 
 
 # ---------------------------------------------------------------- errors of student code
-class StudentError(Message):
+class StudentError(Message, op="student_error",
+                   fields={"type": "str", "mro": "list", "message": "str", "traceback": "str",
+                           "not_started": "bool", "problem": "str?"},
+                   defaults={"mro": [], "traceback": "", "not_started": False}):
     """What went wrong on the student side: an exception of their code, or (`problem` set) a
     file that could not be used at all: missing_file, encoding, too_large, syntax_error,
     import_error, missing_name. The one place such errors are built."""
-
-    op = "student_error"
-    FIELDS = {"type": "str", "mro": "list", "message": "str", "traceback": "str",
-              "not_started": "bool", "problem": "str?"}
-    DEFAULTS = {"mro": [], "traceback": "", "not_started": False}
 
     @classmethod
     def of(cls, error: BaseException, traceback: str = "") -> StudentError:
@@ -109,167 +111,120 @@ class StudentError(Message):
 
 
 # ---------------------------------------------------------------- checks ↔ the student side
-class Call(Message):
-    """Call an exercise (`target`, e.g. "05_losses.mse") or a method of a kept object (`handle`)."""
-
-    op = "call"
-    FIELDS = {"target": "str?", "handle": "int?", "method": "str", "args": "any", "kwargs": "any",
-              "grad_wrt": "list", "grad_seed": "any?", "seed": "int?", "as_float": "bool",
-              "eval_no_grad": "bool", "return_args": "bool"}
-    DEFAULTS = {"method": "__call__", "grad_wrt": [], "as_float": False, "eval_no_grad": False,
-                "return_args": True}
+class Call(Message, op="call",
+           fields={"target": "str?", "handle": "int?", "method": "str", "args": "any", "kwargs": "any",
+                   "grad_wrt": "list", "grad_seed": "any?", "seed": "int?", "as_float": "bool",
+                   "eval_no_grad": "bool", "return_args": "bool"},
+           defaults={"method": "__call__", "grad_wrt": [], "as_float": False, "eval_no_grad": False,
+                     "return_args": True}):
+    """Call an exercise (`target`, "<file>.<name>") or a method of a kept object (`handle`)."""
 
 
-class Build(Message):
+class Build(Message, op="build", fields={"spec": "any"}):
     """Build a standard object (a model, a loss, an optimizer) on the student side from a spec."""
 
-    op = "build"
-    FIELDS = {"spec": "any"}
+
+class Describe(Message, op="describe", fields={"handle": "int"}):
+    """A kept object in the words of standard layers (see `executor.describe`)."""
 
 
-class Describe(Message):
-    op = "describe"
-    FIELDS = {"handle": "int"}
-
-
-class ReadState(Message):
+class ReadState(Message, op="read_state", fields={"handle": "int", "grads": "bool"},
+                defaults={"grads": False}):
     """A kept module's state_dict, or with `grads` its parameters' gradients."""
 
-    op = "read_state"
-    FIELDS = {"handle": "int", "grads": "bool"}
-    DEFAULTS = {"grads": False}
+
+class LoadState(Message, op="load_state", fields={"handle": "int", "state": "any"}):
+    """Copy these tensors into a kept module's parameters."""
 
 
-class LoadState(Message):
-    op = "load_state"
-    FIELDS = {"handle": "int", "state": "any"}
+class Drop(Message, op="drop", fields={"handle": "int"}):
+    """Forget a kept object."""
 
 
-class Drop(Message):
-    op = "drop"
-    FIELDS = {"handle": "int"}
-
-
-class Import(Message):
+class Import(Message, op="import", fields={"file": "str"}):
     """Import one exercise file of the submission now (its stem)."""
 
-    op = "import"
-    FIELDS = {"file": "str"}
 
-
-class Returned(Message):
+class Returned(Message, op="returned",
+               fields={"value": "any?", "type_name": "str", "grads": "any?", "args_after": "any?",
+                       "output": "str"},
+               defaults={"type_name": "", "output": ""}):
     """What a request gave back; `output` is what the student's code printed meanwhile."""
 
-    op = "returned"
-    FIELDS = {"value": "any?", "type_name": "str", "grads": "any?", "args_after": "any?", "output": "str"}
-    DEFAULTS = {"type_name": "", "output": ""}
 
-
-class Raised(Message):
-    op = "raised"
-    FIELDS = {"error": "dict", "output": "str"}
-    DEFAULTS = {"output": ""}
+class Raised(Message, op="raised", fields={"error": "dict", "output": "str"}, defaults={"output": ""}):
+    """A request failed on the student side; `error` is a StudentError's header."""
 
     @property
     def student_error(self) -> StudentError:
         return decode({**self.error, "op": StudentError.op}, StudentError)
 
 
-class Stage(Message):
+class Stage(Message, op="stage", fields={"files": "dict", "data": "dict", "generation": "int"}):
     """The grader's first message to a new worker: the submission's files and the data, as
     buffers (name → index), and how many workers this submission had before."""
 
-    op = "stage"
-    FIELDS = {"files": "dict", "data": "dict", "generation": "int"}
 
-
-class Staged(Message):
-    op = "staged"
-    FIELDS = {"uid": "int"}
+class Staged(Message, op="staged", fields={"uid": "int"}):
+    """The worker wrote the files and runs as `uid` from now on."""
 
 
 # ---------------------------------------------------------------- a grading job ↔ the zygote
-class Ready(Message):
-    op = "ready"
-    FIELDS = {"pid": "int", "uid": "int", "sandboxed": "bool", "private": "bool"}
+class Ready(Message, op="ready", fields={"pid": "int", "uid": "int", "sandboxed": "bool", "private": "bool"}):
+    """The zygote has imported torch and serves this job slot."""
 
 
-class Spawn(Message):
-    op = "spawn"
-    FIELDS = {"uid": "int?", "rlimits": "dict"}
+class Spawn(Message, op="spawn", fields={"uid": "int?", "rlimits": "dict"}):
+    """Fork a worker for this slot, to run as `uid` under these rlimits."""
 
 
-class Spawned(Message):
-    op = "spawned"
-    FIELDS = {"pid": "int"}
+class Spawned(Message, op="spawned", fields={"pid": "int"}):
+    """The worker's pid; its socket (and pidfd) ride with this message."""
 
 
-class Reap(Message):
-    op = "reap"
+class Reap(Message, op="reap"):
+    """End the slot's worker and everything it left behind."""
 
 
-class Reaped(Message):
-    op = "reaped"
-    FIELDS = {"ended": "str"}
+class Reaped(Message, op="reaped", fields={"ended": "str"}):
+    """How the worker ended, in words."""
 
 
 # ---------------------------------------------------------------- `nnkit check` ↔ the warm server
-class Knock(Message):
+class Knock(Message, op="knock", fields={"nonce": "str"}):
     """A client's first words: a fresh nonce, which the server must answer with its proof."""
 
-    op = "knock"
-    FIELDS = {"nonce": "str"}
 
-
-class Challenge(Message):
+class Challenge(Message, op="challenge", fields={"nonce": "str", "proof": "str", "pid": "int"}):
     """The server proves it holds this user's secret (an HMAC of the client's nonce) and asks the
     client to prove the same for its own nonce."""
 
-    op = "challenge"
-    FIELDS = {"nonce": "str", "proof": "str", "pid": "int"}
 
-
-class Hello(Message):
+class Hello(Message, op="hello", fields={"proof": "str", "fingerprint": "str", "request": "dict"}):
     """The client's proof, the install it runs (its fingerprint) and its request."""
 
-    op = "hello"
-    FIELDS = {"proof": "str", "fingerprint": "str", "request": "dict"}
+
+class Ping(Message, op="ping"):
+    """Are you there, and up to date?"""
 
 
-class Ping(Message):
-    op = "ping"
-
-
-class Pong(Message):
+class Pong(Message, op="pong", fields={"pid": "int", "stale": "bool", "warm": "bool"},
+           defaults={"stale": False, "warm": False}):
     """The server's pid; `warm` says a warm process is ready for the next job right now."""
 
-    op = "pong"
-    FIELDS = {"pid": "int", "stale": "bool", "warm": "bool"}
-    DEFAULTS = {"stale": False, "warm": False}
+
+class Stop(Message, op="stop"):
+    """Finish the jobs in flight, then exit."""
 
 
-class Stop(Message):
-    op = "stop"
-
-
-class Warm(Message):
+class Warm(Message, op="warm", fields={"pid": "int", "forks": "bool"}):
     """A warm process is ready; `forks` says it stays warm after a job (Linux) or exits."""
 
-    op = "warm"
-    FIELDS = {"pid": "int", "forks": "bool"}
 
-
-class Job(Message):
+class Job(Message, op="job", fields={"ids": "list", "path": "str?", "cwd": "str", "env": "dict"}):
     """One run of the public checks, as the student's own process would run it: where, with
     which environment, which exercise ids, and the folder of their files."""
 
-    op = "job"
-    FIELDS = {"ids": "list", "path": "str?", "cwd": "str", "env": "dict"}
 
-
-class Done(Message):
+class Done(Message, op="done", fields={"verdicts": "list", "problem": "str?"}, defaults={"verdicts": []}):
     """The verdicts of a job's checks (see `nnkit.testing.verdict`), or why it could not run."""
-
-    op = "done"
-    FIELDS = {"verdicts": "list", "problem": "str?"}
-    DEFAULTS = {"verdicts": []}
