@@ -49,6 +49,12 @@ def parser() -> argparse.ArgumentParser:
                        "hidden tests grade (default: the one the current folder is in)")
     grade.add_argument("--fresh", action="store_true", help="grade every submission again instead "
                        "of reusing the records an interrupted run left in OUT/.work/")
+    grade.add_argument("--roster", type=Path, help=_(
+        "whose each submission is: a Canvas gradebook export, a Moodle grades export or a "
+        "submission,name,email,id CSV"))
+    grade.add_argument("--missing-as-zero", action="store_true", help=_(
+        "0 instead of empty cells for the roster students who handed in nothing"))
+
 
     report = commands.add_parser("report", help=_("the class report of a graded class: OUT_DIR/report/"))
     report.add_argument("out", type=Path, metavar="OUT_DIR", help=_("the folder `nnkit grade --out` wrote"))
@@ -80,6 +86,33 @@ def parser() -> argparse.ArgumentParser:
     gradescope.add_argument("--visibility", default="visible", help="when students see each "
                             "exercise's result: visible (default), after_due_date, "
                             "after_published or hidden")
+
+    export = commands.add_parser("export", help=_("write a graded class's grades for an LMS to import"))
+    lms = export.add_subparsers(dest="lms", required=True, metavar="LMS")
+    canvas = lms.add_parser("canvas", help=_("a CSV for Canvas's gradebook import"))
+    moodle = lms.add_parser("moodle", help=_("a CSV for Moodle's grade import (CSV file)"))
+    for each in (canvas, moodle):
+        each.add_argument("out_dir", type=Path, metavar="OUT_DIR", help=_("the --out folder of nnkit grade"))
+        each.add_argument("--roster", type=Path, required=True, help=_(
+            "a Canvas gradebook export, a Moodle grades export or a submission,name,email,id CSV"))
+        each.add_argument("--per-file", action="store_true", help=_(
+            "one grade column per exercise file instead of one total"))
+        each.add_argument("--to", type=Path, help=_(
+            "the CSV to write (default: OUT_DIR/canvas.csv or OUT_DIR/moodle.csv)"))
+        each.add_argument("--missing-as-zero", action="store_true", help=_(
+            "0 instead of no grade for the roster students who handed in nothing"))
+    canvas.add_argument("--assignment", action="append", default=[], metavar='"TITLE (ID)"', help=_(
+        'the Canvas assignment of the total column; with --per-file, "FILE=TITLE (ID)" once per file'))
+    canvas.add_argument("--no-points-possible", action="store_true", help=_(
+        "leave out the Points Possible row"))
+    moodle.add_argument("--identifier", choices=("email", "idnumber", "username"), default="email", help=_(
+        "the column Moodle finds each student by (default: email)"))
+    moodle.add_argument("--feedback", action="store_true", help=_(
+        "a feedback column beside each grade column, holding the student's feedback page"))
+
+    classroom = commands.add_parser("classroom", help=_("write a GitHub Classroom template repository"))
+    classroom.add_argument("out", type=Path, metavar="OUT_DIR", help=_("the folder to write"))
+    classroom.add_argument("--force", action="store_true", help=_("replace OUT_DIR if it exists"))
 
     dev = commands.add_parser("dev", help="course author's tools")
     dev_commands = dev.add_subparsers(dest="dev_command", required=True, metavar="TOOL")
@@ -116,7 +149,8 @@ def run(args: argparse.Namespace) -> int:
     if args.command == "grade":
         from nnkit.grade import command as grade
         return grade.run(args.class_dir, args.out, jobs=args.jobs, timeout=args.timeout,
-                         total=args.total, course=args.course, fresh=args.fresh)
+                         total=args.total, course=args.course, fresh=args.fresh,
+                         roster_file=args.roster, missing_as_zero=args.missing_as_zero)
     if args.command == "report":
         from nnkit.report import classreport
         return classreport.run(args.out)
@@ -132,6 +166,18 @@ def run(args: argparse.Namespace) -> int:
     if args.command == "gradescope":
         from nnkit.publish import gradescope
         return gradescope.run(args.out, visibility=args.visibility)
+    if args.command == "export" and args.lms == "canvas":
+        from nnkit.publish import canvas
+        return canvas.run(args.out_dir, args.roster, args.assignment, per_file=args.per_file, to=args.to,
+                          missing_as_zero=args.missing_as_zero,
+                          points_possible=not args.no_points_possible)
+    if args.command == "export":
+        from nnkit.publish import moodle
+        return moodle.run(args.out_dir, args.roster, args.identifier, per_file=args.per_file,
+                          with_feedback=args.feedback, to=args.to, missing_as_zero=args.missing_as_zero)
+    if args.command == "classroom":
+        from nnkit.publish import classroom
+        return classroom.run(args.out, force=args.force)
     if args.command == "dev":
         from nnkit.build import devcheck
         return devcheck.run_command()

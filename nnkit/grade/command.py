@@ -17,26 +17,30 @@ from rich.console import Console
 from rich.markup import escape
 
 from nnkit.course import layout
-from nnkit.grade import resume, staging
+from nnkit.grade import resume, roster, staging
 from nnkit.grade.output import feedback, reports, terminal
 from nnkit.grade.sandbox import bwrap, uids
 from nnkit.grade.sandbox.limits import Limits
+from nnkit.i18n.lang import _
 from nnkit.report import classreport
 
 
 def run(class_dir: Path, out: Path, jobs: int | None = None, timeout: float = 10.0,
         total: float = 300.0, course: Path | None = None, console: Console | None = None,
-        fresh: bool = False) -> int:
+        fresh: bool = False, roster_file: Path | None = None, missing_as_zero: bool = False) -> int:
     """Grade the class in `class_dir` into `out` with the checks and hidden tests of `course`
     (default: the course in use); 0 when done, 1 when the grader had problems, 2 when it could not
     start. Records of an earlier, interrupted run of the same class are reused (see `resume`)
-    unless `fresh` is set."""
+    unless `fresh` is set. With `roster_file`, grades.csv and results.json also say whose each
+    submission is and which roster students handed in nothing (see `roster`)."""
     with layout.using(course):  # its table and known mistakes too, here and in the jobs
-        return grade_class(class_dir, out, jobs, timeout, total, console, fresh)
+        return grade_class(class_dir, out, jobs, timeout, total, console, fresh, roster_file,
+                           missing_as_zero)
 
 
 def grade_class(class_dir: Path, out: Path, jobs: int | None, timeout: float, total: float,
-                console: Console | None, fresh: bool) -> int:
+                console: Console | None, fresh: bool, roster_file: Path | None = None,
+                missing_as_zero: bool = False) -> int:
     from nnkit.grade import jobs as pool
 
     console = console or Console(highlight=False)
@@ -50,6 +54,15 @@ def grade_class(class_dir: Path, out: Path, jobs: int | None, timeout: float, to
     if not any(hidden.glob("test_*.py")):
         console.print(f"[red]No hidden tests in {escape(str(hidden))}[/]: run from the course's folder "
                       "(the one holding autograder/) or pass --course DIR.")
+        return 2
+    try:
+        class_roster = roster.load(roster_file) if roster_file else None
+    except roster.RosterError as error:
+        console.print(f"[red]{escape(str(error))}[/]")
+        return 2
+    if missing_as_zero and class_roster is None:
+        console.print(escape(_("--missing-as-zero gives 0 to the roster students who handed in "
+                               "nothing: it needs --roster FILE.")))
         return 2
     work = out / ".work"
     shutil.rmtree(work / "staged", ignore_errors=True)
@@ -89,8 +102,12 @@ def grade_class(class_dir: Path, out: Path, jobs: int | None, timeout: float, to
     finally:
         claim.release()
 
-    write_outputs(out, list(records.values()), protections, [asdict(p) for p in class_problems])
+    matched = roster.match(class_roster, records) if class_roster else None
+    write_outputs(out, list(records.values()), protections, [asdict(p) for p in class_problems],
+                  matched, missing_as_zero)
     terminal.gradebook(console, list(records.values()))
+    for line in matched.report() if matched else ():
+        console.print(f"[yellow]{escape(line)}[/]")
     grader_problems = sorted({p for r in records.values() for p in r["grader_problems"]})
     for problem in grader_problems[:5]:
         console.print(f"[bold red]Grader problem:[/] {escape(problem[:500])}")
@@ -131,7 +148,8 @@ def grade(tasks: list[dict], settings, console: Console, keep) -> None:
     pool.close()
 
 
-def write_outputs(out: Path, records: list[dict], protections: dict, class_problems: list[dict]) -> None:
+def write_outputs(out: Path, records: list[dict], protections: dict, class_problems: list[dict],
+                  matched: roster.Match | None = None, missing_as_zero: bool = False) -> None:
     """grades.csv, results.json and the feedback pages, each written atomically."""
     for record in records:
         name = reports.safe_name(record["student"])
@@ -139,5 +157,7 @@ def write_outputs(out: Path, records: list[dict], protections: dict, class_probl
         reports.write_atomic(out / "feedback" / f"{name}.html", feedback.page(record))
     grader_problems = sorted({p for r in records for p in r["grader_problems"]})
     reports.write_json(out / "results.json",
-                       reports.results_json(records, protections, class_problems, grader_problems))
-    reports.write_atomic(out / "grades.csv", reports.grades_csv(records))
+                       reports.results_json(records, protections, class_problems, grader_problems,
+                                            matched.summary() if matched else None))
+    reports.write_atomic(out / "grades.csv", reports.grades_csv(
+        records, matched.people() if matched else None, missing_as_zero))

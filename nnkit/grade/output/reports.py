@@ -21,6 +21,7 @@ from nnkit.course import catalog
 from nnkit.grade import scoring
 
 SAFE = re.compile(r"[^A-Za-z0-9._-]+")
+ROSTER_COLUMNS = ("name", "email", "lms_id", "roster")  # grades.csv's columns with --roster
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -55,23 +56,36 @@ def safe_name(student: str) -> str:
     return f"{name or 'student'}-{digest}"
 
 
-def grades_csv(records: list[dict]) -> str:
-    """One row a student: points per exercise id in contract order, total, max_total."""
+def grades_csv(records: list[dict], people: list[dict] | None = None, missing_as_zero: bool = False) -> str:
+    """One row a student: points per exercise id in contract order, total, max_total.
+
+    With a roster (`people`, from `roster.Match.people`), its columns come after `student` and
+    its rows keep the roster's order: a roster student without a submission gets empty cells
+    (0 with `missing_as_zero`), a submission not on the roster a row of its own."""
     ids = [exercise.id for exercise in catalog.exercises()]
+    by_student = {record["student"]: record for record in records}
+    rows = people if people is not None else [{"student": s} for s in sorted(by_student)]
+    extra = list(ROSTER_COLUMNS) if people is not None else []
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["student", *ids, "total", "max_total"])
-    for record in sorted(records, key=lambda r: r["student"]):
-        earned = {e["id"]: scoring.text(e["earned"]) for e in record["exercises"]}
-        writer.writerow([record["student"], *(earned.get(i, "0") for i in ids),
-                         scoring.text(record["total"]), record["max_total"]])
+    writer.writerow(["student", *extra, *ids, "total", "max_total"])
+    for row in rows:
+        record = by_student.get(row["student"])
+        if record is None:
+            empty = "0" if missing_as_zero else ""
+            cells = [empty] * (len(ids) + 1) + [sum(e.points for e in catalog.exercises())]
+        else:
+            earned = {e["id"]: scoring.text(e["earned"]) for e in record["exercises"]}
+            cells = [*(earned.get(i, "0") for i in ids), scoring.text(record["total"]), record["max_total"]]
+        writer.writerow([row["student"], *(row[column] for column in extra), *cells])
     return out.getvalue()
 
 
 def results_json(records: list[dict], protections: dict, class_problems: list[dict],
-                 grader_problems: list[str]) -> dict:
-    """Everything about the batch: protections in force, exercises, every student and test."""
-    return {
+                 grader_problems: list[str], roster: dict | None = None) -> dict:
+    """Everything about the batch: protections in force, exercises, every student and test, and
+    with --roster who is whose and who handed in nothing."""
+    results = {
         "kit_version": protections.get("kit_version"),
         "protections": protections,
         "exercises": [{"id": e.id, "points": e.points} for e in catalog.exercises()],
@@ -79,6 +93,9 @@ def results_json(records: list[dict], protections: dict, class_problems: list[di
         "grader_problems": grader_problems,
         "students": sorted(records, key=lambda r: r["student"]),
     }
+    if roster is not None:
+        results["roster"] = roster
+    return results
 
 
 def student_record(student: str, source: str, problems: list[dict], raw: dict) -> dict:
