@@ -1,1 +1,2 @@
-"""What the kit hands out: the student bundle, the Gradescope autograder."""
+"""What the kit hands out: the student bundle, the Gradescope autograder, the Classroom template,
+and the grades for Canvas and Moodle."""
