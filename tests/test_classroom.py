@@ -91,12 +91,16 @@ def test_the_template_holds_the_student_files_and_no_hidden_test_or_solution(tem
     assert leaks(texts) == []
 
 
+def job_steps(workflow: dict) -> list[dict]:
+    return workflow["jobs"]["run-autograding-tests"]["steps"]
+
+
 def run_step(step: dict, repo: Path, output: Path) -> dict:
     """The step's `run` command in `repo`, as Actions runs it (bash, GITHUB_OUTPUT), decoded."""
     env = {**os.environ, "GITHUB_OUTPUT": str(output),
            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
-    done = subprocess.run(["bash", "-e", "-c", step["run"]], cwd=repo, env=env, capture_output=True, text=True,
-                          timeout=300, check=False)
+    done = subprocess.run(["bash", "-e", "-c", step["run"]], cwd=repo, env=env, capture_output=True,
+                          text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
     lines = output.read_text().splitlines()
     assert len(lines) == 1 and lines[0].startswith("result=")
@@ -106,12 +110,17 @@ def run_step(step: dict, repo: Path, output: Path) -> dict:
 @pytest.fixture(scope="module")
 def results(workflow, copies, tmp_path_factory) -> dict[tuple[str, str], dict]:
     """Every step on the stubs and on the solved copy, and the 05 step on the partly solved one."""
-    steps = {step["name"]: step for step in workflow["jobs"]["run-autograding-tests"]["steps"] if step.get("id")}
+    steps = {step["name"]: step for step in job_steps(workflow) if step.get("id")}
     outputs = tmp_path_factory.mktemp("outputs")
-    jobs = [(copy, stem) for copy in ("stubs", "solved") for stem in catalog.files()] + [("partly", "05_losses")]
+    jobs = [(copy, stem) for copy in ("stubs", "solved") for stem in catalog.files()]
+    jobs.append(("partly", "05_losses"))
+
+    def one(job: tuple[str, str]) -> dict:
+        copy, stem = job
+        return run_step(steps[stem], copies[copy], outputs / f"{copy}-{stem}")
+
     with ThreadPoolExecutor(2) as pool:
-        found = pool.map(lambda job: run_step(steps[job[1]], copies[job[0]], outputs / f"{job[0]}-{job[1]}"), jobs)
-        return dict(zip(jobs, found))
+        return dict(zip(jobs, pool.map(one, jobs)))
 
 
 def check_points(folder: Path, selector: str | None = None) -> int:
@@ -159,7 +168,7 @@ def test_a_step_whose_checks_are_gone_still_reports_an_error_result(workflow, co
     repo = tmp_path / "repo"
     shutil.copytree(copies["stubs"], repo)
     (repo / "exercises" / "test_06_metrics.py").unlink()
-    step = next(s for s in workflow["jobs"]["run-autograding-tests"]["steps"] if s.get("name") == "06_metrics")
+    step = next(s for s in job_steps(workflow) if s.get("name") == "06_metrics")
     result = run_step(step, repo, tmp_path / "output")
     assert result["status"] == "error" and total(result) == 0
     assert "The public checks exercises/test_06_metrics.py are missing" in result["tests"][0]["message"]
@@ -170,5 +179,6 @@ def test_a_folder_of_cloned_classroom_repositories_grades_as_a_class(copies, tmp
         shutil.copytree(copies[name], tmp_path / "repos" / f"nn-{name}")
     graded = run_grade(tmp_path / "repos", tmp_path / "out")
     assert graded.returncode == 0, graded.stdout + graded.stderr
-    totals = {s["student"]: s["total"] for s in json.loads((tmp_path / "out" / "results.json").read_text())["students"]}
+    results = json.loads((tmp_path / "out" / "results.json").read_text())
+    totals = {s["student"]: s["total"] for s in results["students"]}
     assert totals == {"nn-solved": sum(FILE_POINTS.values()), "nn-stubs": 0}

@@ -47,7 +47,8 @@ def test_a_canvas_gradebook_export_is_a_roster_as_it_is(tmp_path):
     assert loaded.kind == "canvas"
     assert [s.name for s in loaded.students] == ["Lovelace, Ada", "Boole, George", "Student, Test"]
     ada = loaded.students[0]
-    assert (ada.lms_id, ada.sis_user_id, ada.sis_login_id, ada.section) == ("1001", "S-0001", "ada", "Section A")
+    assert (ada.lms_id, ada.sis_user_id, ada.sis_login_id, ada.section) == (
+        "1001", "S-0001", "ada", "Section A")
     assert loaded.assignments == ("Neural networks (4242)", "Quiz 1 (17)")
 
 
@@ -159,8 +160,10 @@ def test_grades_csv_with_a_roster_keeps_every_student_and_every_submission(grade
     assert list(next(iter(table.values()))) == ["student", "name", "email", "lms_id", "roster", *ids,
                                                 "total", "max_total"]
     ada, dee, zed = table.values()
-    assert (ada["student"], ada["lms_id"], ada["roster"], ada["total"]) == ("ada", "1001", "graded", str(MAX_TOTAL))
-    assert (dee["student"], dee["roster"], dee["total"], dee["max_total"]) == ("", "no submission", "", str(MAX_TOTAL))
+    assert (ada["student"], ada["lms_id"], ada["roster"], ada["total"]) == (
+        "ada", "1001", "graded", str(MAX_TOTAL))
+    assert (dee["student"], dee["roster"], dee["total"], dee["max_total"]) == (
+        "", "no submission", "", str(MAX_TOTAL))
     assert all(dee[i] == "" for i in ids)
     assert (zed["roster"], zed["total"]) == ("not on roster", "0")
 

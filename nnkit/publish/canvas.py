@@ -95,7 +95,8 @@ def titles(assignments: list[str], per_file: bool, known: tuple[str, ...]) -> di
         files = {exercise.file for exercise in catalog.select(selector.strip())}
         if len(files) != 1:
             raise export.ExportError(_("{selector!r} names more than one exercise file: name one of "
-                                       "{files}.").format(selector=selector, files=", ".join(catalog.files())))
+                                       "{files}.").format(selector=selector,
+                                                          files=", ".join(catalog.files())))
         chosen[files.pop()] = title.strip()
     columns: list[str | None] = [*catalog.files()] if per_file else [None]
     for stem in columns:

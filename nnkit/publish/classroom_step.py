@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     try:
         tests, problem = run_checks(stem)
-    except Exception as error:  # noqa: BLE001 - the step must still report, or the reporter has nothing
+    except Exception as error:  # the step must still report, or the reporter has nothing
         tests, problem = [], _("The checks of {stem} could not run ({error}): run `nnkit check` on "
                                "your machine to see why.").format(
             stem=stem, error=f"{type(error).__name__}: {error}")

@@ -75,7 +75,8 @@ def feedback_text(record: dict | None, stem: str | None) -> str:
     exercises = [e for e in record["exercises"] if e["id"].split(".")[0] == stem]
     part = {**record, "exercises": exercises,
             "tests": [t for t in record["tests"] if (t.get("exercise") or "").split(".")[0] == stem],
-            "total": scoring.number(points.by_file(record["tests"])[stem]), "max_total": points.maxima()[stem]}
+            "total": scoring.number(points.by_file(record["tests"])[stem]),
+            "max_total": points.maxima()[stem]}
     return feedback.markdown(part)
 
 
