@@ -3,52 +3,64 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 from pathlib import Path
 
+from nnkit.i18n import argparse_texts, lang
 from nnkit.i18n.lang import _
 
 
+def _language_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--lang", choices=lang.languages(), default=argparse.SUPPRESS,
+                        help=_("the language of every text (default: NNKIT_LANG, else the locale, else "
+                               "English); the processes nnkit starts speak it too"))
+
+
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog="nnkit", description="Neural-network exercises in PyTorch, "
-                                  "with local checks and an isolating grader.")
-    commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    """The command line, its help texts in the language already chosen (`choose_language`)."""
+    common = argparse.ArgumentParser(add_help=False)
+    _language_option(common)
+    top = argparse.ArgumentParser(prog="nnkit", description=_("Neural-network exercises in PyTorch, "
+                                  "with local checks and an isolating grader."), parents=[common])
+    commands = top.add_subparsers(dest="command", required=True, metavar=_("COMMAND"))
+    add = functools.partial(commands.add_parser, parents=[common])
 
-    check = commands.add_parser("check", help="run the public checks (all, or one file or exercise)")
-    check.add_argument("selector", nargs="?", help="a file's number or name, or an exercise id (default: all)")
-    check.add_argument("--path", type=Path, help="folder of exercise files to check (default: exercises/)")
-    check.add_argument("--no-server", action="store_true", help="check in this process, without the "
-                       "warm check server (also: NNKIT_CHECK_SERVER=off)")
+    check = add("check", help=_("run the public checks (all, or one file or exercise)"))
+    check.add_argument("selector", nargs="?", help=_("a file's number or name, or an exercise id (default: all)"))
+    check.add_argument("--path", type=Path, help=_("folder of exercise files to check (default: exercises/)"))
+    check.add_argument("--no-server", action="store_true", help=_("check in this process, without the "
+                       "warm check server (also: NNKIT_CHECK_SERVER=off)"))
 
-    server = commands.add_parser("server", help="the warm check server that makes `nnkit check` fast")
+    server = add("server", help=_("the warm check server that makes `nnkit check` fast"))
     server.add_argument("action", choices=("start", "stop", "status"),
-                        help="start it now, stop it, or say whether it runs")
+                        help=_("start it now, stop it, or say whether it runs"))
 
-    watch = commands.add_parser("watch", help="re-check whenever an exercise file is saved")
-    watch.add_argument("--path", type=Path, help="folder to watch (default: exercises/)")
-    watch.add_argument("--poll", action="store_true", help="poll for changes instead of file events")
+    watch = add("watch", help=_("re-check whenever an exercise file is saved"))
+    watch.add_argument("--path", type=Path, help=_("folder to watch (default: exercises/)"))
+    watch.add_argument("--poll", action="store_true", help=_("poll for changes instead of file events"))
 
-    hint = commands.add_parser("hint", help="show the next hint for an exercise")
-    hint.add_argument("selector", help="an exercise id (<file>.<function>)")
-    hint.add_argument("--level", type=int, help="show hints up to this tier")
+    hint = add("hint", help=_("show the next hint for an exercise"))
+    hint.add_argument("selector", help=_("an exercise id (<file>.<function>)"))
+    hint.add_argument("--level", type=int, help=_("show hints up to this tier"))
 
-    build = commands.add_parser("build", help="generate exercises/ and source/ from solutions/ (course authors)")
-    build.add_argument("--check", action="store_true", help="fail if a generated file is stale")
+    build = add("build", help=_("generate exercises/ and source/ from solutions/ (course authors)"))
+    build.add_argument("--check", action="store_true", help=_("fail if a generated file is stale"))
 
-    grade = commands.add_parser("grade", help="grade a class of submissions in isolated workers (Linux)")
+    grade = add("grade", help=_("grade a class of submissions in isolated workers (Linux)"))
     grade.add_argument("class_dir", type=Path, metavar="CLASS_DIR",
-                       help="one folder or .zip per student, named by the student id")
-    grade.add_argument("--out", type=Path, required=True, help="where grades.csv, results.json and "
-                       "feedback/ go")
-    grade.add_argument("--jobs", type=int, default=None, help="submissions graded in parallel "
-                       "(default: the number of cores)")
-    grade.add_argument("--timeout", type=float, default=10.0, help="seconds a call may take (default 10)")
-    grade.add_argument("--total", type=float, default=300.0, help="seconds a submission may take in "
-                       "all (default 300)")
-    grade.add_argument("--course", type=Path, default=None, help="the course folder whose checks and "
-                       "hidden tests grade (default: the one the current folder is in)")
-    grade.add_argument("--fresh", action="store_true", help="grade every submission again instead "
-                       "of reusing the records an interrupted run left in OUT/.work/")
+                       help=_("one folder or .zip per student, named by the student id"))
+    grade.add_argument("--out", type=Path, required=True, help=_("where grades.csv, results.json and "
+                       "feedback/ go"))
+    grade.add_argument("--jobs", type=int, default=None, help=_("submissions graded in parallel "
+                       "(default: the number of cores)"))
+    grade.add_argument("--timeout", type=float, default=10.0, help=_("seconds a call may take (default 10)"))
+    grade.add_argument("--total", type=float, default=300.0, help=_("seconds a submission may take in "
+                       "all (default 300)"))
+    grade.add_argument("--course", type=Path, default=None, help=_("the course folder whose checks and "
+                       "hidden tests grade (default: the one the current folder is in)"))
+    grade.add_argument("--fresh", action="store_true", help=_("grade every submission again instead "
+                       "of reusing the records an interrupted run left in OUT/.work/"))
     grade.add_argument("--roster", type=Path, help=_(
         "whose each submission is: a Canvas gradebook export, a Moodle grades export or a "
         "submission,name,email,id CSV"))
@@ -56,10 +68,10 @@ def parser() -> argparse.ArgumentParser:
         "0 instead of empty cells for the roster students who handed in nothing"))
 
 
-    report = commands.add_parser("report", help=_("the class report of a graded class: OUT_DIR/report/"))
+    report = add("report", help=_("the class report of a graded class: OUT_DIR/report/"))
     report.add_argument("out", type=Path, metavar="OUT_DIR", help=_("the folder `nnkit grade --out` wrote"))
 
-    similarity = commands.add_parser("similarity", help=_("submissions that share code beyond what the "
+    similarity = add("similarity", help=_("submissions that share code beyond what the "
                                                           "kit gave everyone, and copies of the reference "
                                                           "solutions"))
     similarity.add_argument("class_dir", type=Path, metavar="CLASS_DIR",
@@ -71,26 +83,26 @@ def parser() -> argparse.ArgumentParser:
     similarity.add_argument("--limit", type=int, default=None, help=_(
         "pairs shown side by side on the page, most similar first (default 100; pairs.csv lists them all)"))
 
-    demo = commands.add_parser("demo", help="grade a small demo class: a perfect student, one with "
-                               "mistakes, one with stubs, one who cheats")
-    demo.add_argument("--out", type=Path, default=Path("nnkit-demo"), help="output folder "
-                      "(default: ./nnkit-demo)")
-    demo.add_argument("--jobs", type=int, default=None, help="submissions graded in parallel")
+    demo = add("demo", help=_("grade a small demo class: a perfect student, one with "
+                               "mistakes, one with stubs, one who cheats"))
+    demo.add_argument("--out", type=Path, default=Path("nnkit-demo"), help=_("output folder "
+                      "(default: ./nnkit-demo)"))
+    demo.add_argument("--jobs", type=int, default=None, help=_("submissions graded in parallel"))
 
-    release = commands.add_parser("release", help="build the student bundle: OUT/ and OUT.zip")
-    release.add_argument("out", type=Path, metavar="OUT", help="the bundle folder to write")
-    release.add_argument("--force", action="store_true", help="replace OUT if it exists")
+    release = add("release", help=_("build the student bundle: OUT/ and OUT.zip"))
+    release.add_argument("out", type=Path, metavar="OUT", help=_("the bundle folder to write"))
+    release.add_argument("--force", action="store_true", help=_("replace OUT if it exists"))
 
-    gradescope = commands.add_parser("gradescope", help="build a Gradescope autograder zip")
-    gradescope.add_argument("out", type=Path, metavar="OUT.zip", help="the zip to write")
-    gradescope.add_argument("--visibility", default="visible", help="when students see each "
+    gradescope = add("gradescope", help=_("build a Gradescope autograder zip"))
+    gradescope.add_argument("out", type=Path, metavar="OUT.zip", help=_("the zip to write"))
+    gradescope.add_argument("--visibility", default="visible", help=_("when students see each "
                             "exercise's result: visible (default), after_due_date, "
-                            "after_published or hidden")
+                            "after_published or hidden"))
 
-    export = commands.add_parser("export", help=_("write a graded class's grades for an LMS to import"))
-    lms = export.add_subparsers(dest="lms", required=True, metavar="LMS")
-    canvas = lms.add_parser("canvas", help=_("a CSV for Canvas's gradebook import"))
-    moodle = lms.add_parser("moodle", help=_("a CSV for Moodle's grade import (CSV file)"))
+    export = add("export", help=_("write a graded class's grades for an LMS to import"))
+    lms = export.add_subparsers(dest="lms", required=True, metavar=_("LMS"))
+    canvas = lms.add_parser("canvas", parents=[common], help=_("a CSV for Canvas's gradebook import"))
+    moodle = lms.add_parser("moodle", parents=[common], help=_("a CSV for Moodle's grade import (CSV file)"))
     for each in (canvas, moodle):
         each.add_argument("out_dir", type=Path, metavar="OUT_DIR", help=_("the --out folder of nnkit grade"))
         each.add_argument("--roster", type=Path, required=True, help=_(
@@ -110,17 +122,32 @@ def parser() -> argparse.ArgumentParser:
     moodle.add_argument("--feedback", action="store_true", help=_(
         "a feedback column beside each grade column, holding the student's feedback page"))
 
-    classroom = commands.add_parser("classroom", help=_("write a GitHub Classroom template repository"))
+    classroom = add("classroom", help=_("write a GitHub Classroom template repository"))
     classroom.add_argument("out", type=Path, metavar="OUT_DIR", help=_("the folder to write"))
     classroom.add_argument("--force", action="store_true", help=_("replace OUT_DIR if it exists"))
 
-    dev = commands.add_parser("dev", help="course author's tools")
-    dev_commands = dev.add_subparsers(dest="dev_command", required=True, metavar="TOOL")
-    dev_commands.add_parser("check", help="every stub fails its checks, every solution passes")
+    dev = add("dev", help=_("course author's tools"))
+    dev_commands = dev.add_subparsers(dest="dev_command", required=True, metavar=_("TOOL"))
+    dev_commands.add_parser("check", parents=[common], help=_("every stub fails its checks, every solution passes"))
     return top
 
 
+def choose_language(argv: list[str]) -> None:
+    """Take `--lang` (anywhere on the command line) before any text is made, help texts included."""
+    argparse_texts.install()
+    early = argparse.ArgumentParser(add_help=False, exit_on_error=False)
+    _language_option(early)
+    try:
+        known, _rest = early.parse_known_args(argv)
+    except argparse.ArgumentError:  # a wrong --lang: the whole parser says so, in the chosen language
+        return
+    if getattr(known, "lang", None):
+        lang.choose(known.lang)
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    choose_language(argv)
     args = parser().parse_args(argv)
     try:
         return run(args)

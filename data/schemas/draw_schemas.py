@@ -4,6 +4,10 @@ Usage::
 
     python data/schemas/draw_schemas.py
 
+English pictures go here, those of another edition of the course into a folder named by its
+language (`ru/schema_a.png`), with the labels from the course's catalog; `nnkit release --lang`
+puts that edition's pictures into the bundle.
+
 Each picture reads left to right: the input block with its number of features, each Linear
 layer as a tall box with its number of output features, each activation as a smaller box,
 and the output. As in the article's schemas, a Linear box shows only its output size; its
@@ -14,6 +18,7 @@ input size is whatever arrives from the left. The students build the matching
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import matplotlib
@@ -23,22 +28,28 @@ import matplotlib.pyplot as plt
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parents[1]))  # the kit, when run as a script from a checkout
+
+from nnkit.build import editions
+from nnkit.i18n import lang
+from nnkit.i18n.course import _
+from nnkit.i18n.lang import N_
 
 # name: (title, input label, input size, layers, output label).
 # A layer is ("Linear", out_features) or the name of an activation.
 SCHEMAS = {
-    "schema_a": ("A. Regression: house price",
-                 "house features", 8,
+    "schema_a": (N_("A. Regression: house price"),
+                 N_("house features"), 8,
                  [("Linear", 32), "ReLU", ("Linear", 16), "ReLU", ("Linear", 1)],
-                 "price"),
-    "schema_b": ("B. Binary classification: heart-attack risk",
-                 "patient features", 6,
+                 N_("price")),
+    "schema_b": (N_("B. Binary classification: heart-attack risk"),
+                 N_("patient features"), 6,
                  [("Linear", 12), "ReLU", ("Linear", 1), "Sigmoid"],
-                 "risk\n(probability)"),
-    "schema_c": ("C. Multiclass classification: diagnosis",
-                 "symptoms", 20,
+                 N_("risk\n(probability)")),
+    "schema_c": (N_("C. Multiclass classification: diagnosis"),
+                 N_("symptoms"), 20,
                  [("Linear", 64), "ReLU", ("Linear", 32), "ReLU", ("Linear", 5), "Softmax"],
-                 "5 diagnosis\nprobabilities"),
+                 N_("5 diagnosis\nprobabilities")),
 }
 
 # Looks: (width, height, face colour, edge colour) of each kind of block, in data units.
@@ -55,21 +66,21 @@ HEIGHT_INCHES = 2.5
 
 def blocks(spec):
     """The blocks of one schema, left to right: (kind, main text, small text)."""
-    _, input_label, input_size, layers, output_label = spec
-    out = [("input", str(input_size), input_label)]
+    _title, input_label, input_size, layers, output_label = spec
+    out = [("input", str(input_size), _(input_label))]
     for layer in layers:
         if isinstance(layer, tuple):
             out.append(("Linear", "Linear", str(layer[1])))
         else:
             out.append(("activation", layer, ""))
-    out.append(("output", "Output", output_label))
+    out.append(("output", _("Output"), _(output_label)))
     return out
 
 
 def draw(spec, path: Path) -> None:
     """Draw one schema into a PNG file."""
     items = blocks(spec)
-    total = sum(BLOCKS[kind][0] for kind, _, _ in items) + GAP * (len(items) - 1)
+    total = sum(BLOCKS[item[0]][0] for item in items) + GAP * (len(items) - 1)
     margin = 0.2
     x_size = total + 2 * margin
     y_size = 2.85
@@ -79,7 +90,7 @@ def draw(spec, path: Path) -> None:
     ax.set_ylim(0, y_size)
     ax.axis("off")
     mid = 1.17  # vertical centre line of the chain
-    ax.text(x_size / 2, y_size - 0.18, spec[0], ha="center", va="top",
+    ax.text(x_size / 2, y_size - 0.18, _(spec[0]), ha="center", va="top",
             fontsize=13, fontweight="bold")
 
     x = margin
@@ -97,7 +108,7 @@ def draw(spec, path: Path) -> None:
             ax.text(cx, mid - 0.3, small, ha="center", va="center", fontsize=15,
                     fontweight="bold", color=edge)
         elif kind == "input":
-            ax.text(cx, mid + 0.6, "Input", ha="center", va="center", fontsize=11,
+            ax.text(cx, mid + 0.6, _("Input"), ha="center", va="center", fontsize=11,
                     fontweight="bold")
             ax.text(cx, mid - 0.05, main, ha="center", va="center", fontsize=15,
                     fontweight="bold", color=edge)
@@ -122,11 +133,20 @@ def draw(spec, path: Path) -> None:
     plt.close(fig)
 
 
+def folder(code: str) -> Path:
+    """Where the pictures of one language go."""
+    return HERE if code == lang.SOURCE else HERE / code
+
+
 def main() -> None:
-    for name, spec in SCHEMAS.items():
-        path = HERE / f"{name}.png"
-        draw(spec, path)
-        print(f"wrote {path}")
+    root = HERE.parents[1]
+    for code in [lang.SOURCE, *editions.languages(root)]:
+        folder(code).mkdir(exist_ok=True)
+        with lang.speaking(code):
+            for name, spec in SCHEMAS.items():
+                path = folder(code) / f"{name}.png"
+                draw(spec, path)
+                print(f"wrote {path}")
 
 
 if __name__ == "__main__":

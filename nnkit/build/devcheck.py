@@ -8,6 +8,7 @@ from __future__ import annotations
 from rich.markup import escape
 
 from nnkit.course import catalog, layout
+from nnkit.i18n.lang import _, ngettext
 from nnkit.student import console, public_checks
 from nnkit.student.report import by_exercise
 
@@ -25,12 +26,14 @@ def problems() -> list[str]:
                 found.append(f"{exercise_id} has no public check")
             elif must_pass and not all(v.passed for v in mine):
                 bad = next(v for v in mine if not v.passed)
-                found.append(f"the solution of {exercise_id} fails {bad.file}::{bad.test}: {bad.message}")
+                found.append(_("the solution of {id} fails {file}::{test}: {message}").format(
+                    id=exercise_id, file=bad.file, test=bad.test, message=bad.message))
             elif not must_pass and any(v.passed for v in mine):
                 good = next(v for v in mine if v.passed)
-                found.append(f"the stub of {exercise_id} passes {good.file}::{good.test}")
+                found.append(_("the stub of {id} passes {file}::{test}").format(
+                    id=exercise_id, file=good.file, test=good.test))
             elif not must_pass and not all(v.kind == "not_started" for v in mine):
-                found.append(f"the stub of {exercise_id} is not reported as not started")
+                found.append(_("the stub of {id} is not reported as not started").format(id=exercise_id))
     return found
 
 
@@ -40,5 +43,8 @@ def run_command() -> int:
     for line in found:
         out.print(f"[red]{console.symbols(out.file)['failed']}[/] {escape(line)}")
     if not found:
-        out.print(f"All {len(catalog.exercises())} stubs fail their checks as 'not started'; all solutions pass.")
+        count = len(catalog.exercises())
+        out.print(ngettext("The {count} stub fails its checks as 'not started'; the solution passes.",
+                           "All {count} stubs fail their checks as 'not started'; all solutions pass.",
+                           count).format(count=count))
     return 1 if found else 0

@@ -21,7 +21,7 @@ from nnkit.grade import resume, roster, staging
 from nnkit.grade.output import feedback, reports, terminal
 from nnkit.grade.sandbox import bwrap, uids
 from nnkit.grade.sandbox.limits import Limits
-from nnkit.i18n.lang import _
+from nnkit.i18n.lang import _, ngettext
 from nnkit.report import classreport
 
 
@@ -46,14 +46,16 @@ def grade_class(class_dir: Path, out: Path, jobs: int | None, timeout: float, to
     console = console or Console(highlight=False)
     class_dir, out = Path(class_dir), Path(out)
     if not class_dir.is_dir():
-        console.print(f"[red]{escape(str(class_dir))} is not a folder of submissions[/]: give the folder "
-                      "that holds one folder or .zip per student, named by the student id.")
+        console.print("[red]" + escape(_("{folder} is not a folder of submissions: give the folder that holds "
+                                         "one folder or .zip per student, named by the student id.").format(
+                                             folder=class_dir)) + "[/]")
         return 2
     course = layout.course_root()
     hidden = course / "autograder"
     if not any(hidden.glob("test_*.py")):
-        console.print(f"[red]No hidden tests in {escape(str(hidden))}[/]: run from the course's folder "
-                      "(the one holding autograder/) or pass --course DIR.")
+        console.print("[red]" + escape(_("No hidden tests in {folder}: run from the course's folder (the one "
+                                         "holding autograder/) or pass --course DIR.").format(folder=hidden))
+                      + "[/]")
         return 2
     try:
         class_roster = roster.load(roster_file) if roster_file else None
@@ -83,21 +85,27 @@ def grade_class(class_dir: Path, out: Path, jobs: int | None, timeout: float, to
     try:
         claim = uids.claim(slots, isolation.root) if tasks else uids.Claim([])
     except uids.NoFreeUid as error:
-        console.print(f"[red]Cannot grade now[/]: {escape(str(error))}")
+        console.print("[red]" + escape(_("Cannot grade now: {reason}").format(reason=error)) + "[/]")
         return 2
     try:
         protections = bwrap.protections(isolation, limits, claim.describe())
         terminal.protections(console, protections)
         if ledger.reused:
-            console.print(f"Resuming: {ledger.reused} submission{'s' * (ledger.reused != 1)} already "
-                          f"graded by an earlier run (records in {escape(str(work))}/) are not graded "
-                          "again; `--fresh` grades everything anew.")
+            console.print(escape(ngettext(
+                "Resuming: {count} submission already graded by an earlier run (records in {folder}/) is not "
+                "graded again; `--fresh` grades everything anew.",
+                "Resuming: {count} submissions already graded by an earlier run (records in {folder}/) are not "
+                "graded again; `--fresh` grades everything anew.", ledger.reused).format(
+                    count=ledger.reused, folder=work)))
         if tasks:
             grade(tasks, replace(settings, uids=tuple(claim.uids)), console, ledger.keep)
     except KeyboardInterrupt:
-        console.print(f"[red]Interrupted[/]: {len(records)} of {len(staged)} students done; their "
-                      f"records are in {escape(str(work))}/. No grades.csv was written: run the "
-                      "same command again to grade the rest.")
+        console.print("[red]" + escape(ngettext(
+            "Interrupted: {done} of {count} student done; their records are in {folder}/. No grades.csv was "
+            "written: run the same command again to grade the rest.",
+            "Interrupted: {done} of {count} students done; their records are in {folder}/. No grades.csv was "
+            "written: run the same command again to grade the rest.", len(staged)).format(
+                done=len(records), count=len(staged), folder=work)) + "[/]")
         return 130
     finally:
         claim.release()
@@ -110,9 +118,11 @@ def grade_class(class_dir: Path, out: Path, jobs: int | None, timeout: float, to
         console.print(f"[yellow]{escape(line)}[/]")
     grader_problems = sorted({p for r in records.values() for p in r["grader_problems"]})
     for problem in grader_problems[:5]:
-        console.print(f"[bold red]Grader problem:[/] {escape(problem[:500])}")
-    console.print(f"Wrote {escape(str(out / 'grades.csv'))}, {escape(str(out / 'results.json'))} and "
-                  f"{len(records)} feedback pages in {escape(str(out / 'feedback'))}/")
+        console.print("[bold red]" + escape(_("Grader problem: {problem}").format(problem=problem[:500])) + "[/]")
+    console.print(escape(ngettext(
+        "Wrote {grades}, {results} and {count} feedback page in {folder}/",
+        "Wrote {grades}, {results} and {count} feedback pages in {folder}/", len(records)).format(
+            grades=out / "grades.csv", results=out / "results.json", count=len(records), folder=out / "feedback")))
     classreport.run(out, console)  # one that cannot be written says why; the grades stand
     return 1 if grader_problems else 0
 
@@ -124,9 +134,9 @@ def stage_safely(student: str, entry: Path, dest: Path) -> staging.Staged:
     except Exception as error:
         shutil.rmtree(dest, ignore_errors=True)
         staged = staging.Staged(student, entry.name)
-        staged.problems.append(staging.Problem(
-            "unreadable", f"{entry.name} could not be staged ({type(error).__name__}: {error}); nothing "
-            "was graded. Hand in a folder or a .zip holding just the exercise files."))
+        staged.problems.append(staging.Problem("unreadable", _(
+            "{name} could not be staged ({kind}: {error}); nothing was graded. Hand in a folder or a .zip "
+            "holding just the exercise files.").format(name=entry.name, kind=type(error).__name__, error=error)))
         return staged
 
 

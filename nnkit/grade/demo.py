@@ -19,6 +19,8 @@ from nnkit.course import catalog, layout
 from nnkit.course.tomlcompat import tomllib
 from nnkit.grade import command as grade
 from nnkit.grade.output.reports import safe_name
+from nnkit.i18n.course import _ as course_text
+from nnkit.i18n.lang import _
 
 CLASS = Path("autograder") / "demo_class.toml"
 
@@ -79,11 +81,11 @@ def run(out: Path, jobs: int | None = None) -> int:
     console = Console(highlight=False)
     class_dir = build_class(Path(out) / "class")
     demo_students = students()
-    console.print(f"[bold]Demo class[/] in {escape(str(class_dir))}:")
+    console.print(escape(_("Demo class in {folder}:").format(folder=class_dir)))
     for student in demo_students:
-        console.print(f"  {student.id:<12} {escape(student.story)}")
+        console.print(f"  {student.id:<12} {escape(course_text(student.story))}")
     code = grade.run(class_dir, Path(out), jobs=jobs, console=console, fresh=True)  # a demo grades
-    console.print("Feedback pages, one per student:")
+    console.print(_("Feedback pages, one per student:"))
     for student in demo_students:
         console.print(f"  {escape(str(Path(out) / 'feedback' / (safe_name(student.id) + '.html')))}")
     return code

@@ -27,6 +27,7 @@ from nnkit.grade.sandbox.limits import Limits
 from nnkit.grade.sandbox.links import WorkerLink, ZygoteError, ZygoteLink, end, launch
 from nnkit.submission.proxy import Submission
 from nnkit.testing import warmup
+from nnkit.i18n.lang import _
 
 JOB_START_SECONDS = 180.0
 JOB_SLACK_SECONDS = 120.0
@@ -182,11 +183,12 @@ class Pool:
             now = time.monotonic()
             for slot, (task, since) in list(busy.items()):
                 if now - since > self.settings.limits.total_seconds + JOB_SLACK_SECONDS:
-                    self._replace(slot, busy, ready, started, on_result, "did not finish in time")
+                    self._replace(slot, busy, ready, started, on_result, _("did not finish in time"))
             for slot in [s for s in self.jobs if s not in ready and now - started[s] > JOB_START_SECONDS]:
-                self._replace(slot, busy, ready, started, on_result, "did not start")
+                self._replace(slot, busy, ready, started, on_result, _("did not start"))
             if not self.jobs:
-                raise RuntimeError(f"no grading job could start; see the job logs in {self.settings.work}")
+                raise RuntimeError(_("no grading job could start; see the job logs in {folder}").format(
+                    folder=self.settings.work))
 
     def _replace(self, slot: int, busy: dict, ready: set, started: dict,
                  on_result: Callable[[dict], None], why: str) -> None:
@@ -197,9 +199,10 @@ class Pool:
         conn.close()
         ready.discard(slot)
         if slot in busy:
-            task, _ = busy.pop(slot)
+            task, _since = busy.pop(slot)
             on_result({"student": task["student"], "tests": [], "restarts": 0,
-                       "grader_problems": [f"the grading job {why}; see {self.settings.work}/job-{slot}.log"]})
+                       "grader_problems": [_("the grading job {why}; see {log}").format(
+                           why=why, log=f"{self.settings.work}/job-{slot}.log")]})
         self.failures[slot] = self.failures.get(slot, 0) + 1
         if self.failures[slot] < MAX_JOB_FAILURES:
             self._start(slot)

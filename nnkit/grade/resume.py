@@ -15,6 +15,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from nnkit.course import layout
+from nnkit.i18n import lang
 from nnkit.grade.output import reports
 from nnkit.grade.sandbox.limits import Limits
 from nnkit.grade.staging import Staged
@@ -31,10 +32,13 @@ def _hash_files(digest: hashlib._Hash, root: Path, pattern: str) -> None:
 
 def batch_fingerprint(course: Path, data: Path, limits: Limits) -> str:
     """What every record of a batch depends on besides the submission itself: the grader's code,
-    the course's checks, tests, table and known mistakes, the data, and the limits."""
+    the course's checks, tests, table and known mistakes, the data, the limits, and the language of
+    the messages with their catalogs."""
     digest = hashlib.sha256(f"nnkit-grade-record-{FORMAT}".encode())
-    digest.update(json.dumps(asdict(limits), sort_keys=True).encode())
-    for root, pattern in ((layout.PACKAGE, "*.py"), (Path(course) / "exercises", "*.py"),
+    digest.update(json.dumps([asdict(limits), lang.language()], sort_keys=True).encode())
+    for root, pattern in ((layout.PACKAGE, "*.py"), (layout.PACKAGE / "locale", "*.mo"),
+                          (Path(course) / "exercises", "*.py"), (Path(course) / "exercises" / "locale", "*.mo"),
+                          (Path(course) / "autograder" / "locale", "*.mo"),
                           (Path(course) / "exercises", "*.toml"), (Path(course) / "autograder", "*.py"),
                           (Path(data), "*.pt")):
         _hash_files(digest, root, pattern)

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from nnkit.course import catalog
+from nnkit.i18n.lang import N_, _
 from nnkit.submission.source import MAX_SOURCE_BYTES, SourceProblem, read_source
 
 MAX_ZIP_BYTES = 64 * 1024 * 1024
@@ -29,12 +30,12 @@ MAX_MEMBERS = 2000
 MAX_LISTED = 20
 MAX_DEPTH = 4
 SKIPPED_FOLDERS = {"__MACOSX", "__pycache__", ".ipynb_checkpoints"}
-RISKY = {"conftest.py": "it could change how pytest runs the tests",
-         "sitecustomize.py": "it could run code when Python starts",
-         "usercustomize.py": "it could run code when Python starts",
-         "pytest.ini": "it could change how pytest runs the tests",
-         "setup.cfg": "it could change how pytest runs the tests",
-         "pyproject.toml": "it could change how pytest runs the tests"}
+RISKY = {"conftest.py": N_("it could change how pytest runs the tests"),
+         "sitecustomize.py": N_("it could run code when Python starts"),
+         "usercustomize.py": N_("it could run code when Python starts"),
+         "pytest.ini": N_("it could change how pytest runs the tests"),
+         "setup.cfg": N_("it could change how pytest runs the tests"),
+         "pyproject.toml": N_("it could change how pytest runs the tests")}
 SHADOWING = {"torch", "pytest", "nnkit", "numpy", "random", "math", "typing", "os", "sys"}
 
 
@@ -84,18 +85,18 @@ def find_entries(class_dir: Path) -> tuple[dict[str, Path], list[Problem]]:
         if entry.name.startswith("."):
             continue
         if entry.is_symlink():
-            notes.append(Problem("symlink", f"{entry.name}: a symlink, ignored"))
+            notes.append(Problem("symlink", _("{name}: a symlink, ignored").format(name=entry.name)))
         elif entry.is_dir():
             chosen[entry.name] = entry
         elif entry.is_file() and entry.suffix.lower() == ".zip":
             student = entry.name[:-4]
             if student in chosen:
-                notes.append(Problem("duplicate", f"{entry.name}: ignored, the folder {student}/ "
-                                                  "was graded instead"))
+                notes.append(Problem("duplicate", _("{name}: ignored, the folder {student}/ was graded "
+                                                    "instead").format(name=entry.name, student=student)))
             else:
                 chosen[student] = entry
         else:
-            notes.append(Problem("ignored_entry", f"{entry.name}: not a folder or a .zip, ignored"))
+            notes.append(Problem("ignored_entry", _("{name}: not a folder or a .zip, ignored").format(name=entry.name)))
     return chosen, notes
 
 
@@ -105,9 +106,10 @@ def stage(student: str, entry: Path, dest: Path) -> Staged:
     try:
         members = zip_members(entry, staged) if entry.is_file() else folder_members(entry, staged)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as error:
-        what = "as a zip file" if entry.is_file() else "as a folder"
-        staged.problems.append(Problem("unreadable", f"{entry.name} cannot be read {what} "
-                                       f"({error}); nothing was graded. Hand it in again."))
+        message = (_("{name} cannot be read as a zip file ({error}); nothing was graded. Hand it in again.")
+                   if entry.is_file() else
+                   _("{name} cannot be read as a folder ({error}); nothing was graded. Hand it in again."))
+        staged.problems.append(Problem("unreadable", message.format(name=entry.name, error=error)))
         return staged
     select(members, staged)
     dest.mkdir(parents=True, exist_ok=True)
@@ -128,17 +130,20 @@ def select(members: list[Member], staged: Staged) -> None:
     notebooks = [m for m in members if m.parts[-1].endswith(".ipynb") and len(m.parts) <= 2]
     if not counts and not notebooks:
         deeper = sorted({m.path for m in members if m.parts[-1] in expected})
-        staged.problems.append(Problem("empty", "No exercise files found: hand in the files named "
-                                       f"{', '.join(sorted(expected))} (in a folder, or a zip of one)."
-                                       + (f" Found some too deep to use: {', '.join(deeper[:3])}; put "
-                                          "them at most one folder down." if deeper else "")))
+        names = ", ".join(sorted(expected))
+        staged.problems.append(Problem("empty", _(
+            "No exercise files found: hand in the files named {names} (in a folder, or a zip of one). Found some "
+            "too deep to use: {deeper}; put them at most one folder down.").format(names=names, deeper=", ".join(
+                deeper[:3])) if deeper else _("No exercise files found: hand in the files named {names} (in a "
+                                              "folder, or a zip of one).").format(names=names)))
         return
     home = max(sorted(counts), key=lambda folder: (counts[folder], -len(folder))) if counts else None
     if len(counts) > 1:
         others = [("/".join(f) or "(top)") for f in sorted(counts) if f != home]
-        staged.problems.append(Problem("ambiguous", f"Exercise files in several folders; graded "
-                                       f"{'/'.join(home) or 'the top folder'}, ignored "
-                                       f"{', '.join(others)}."))
+        staged.problems.append(Problem("ambiguous", _("Exercise files in several folders; graded {graded}, "
+                                                      "ignored {ignored}.").format(
+                                                          graded="/".join(home) or _("the top folder"),
+                                                          ignored=", ".join(others))))
     ignored: list[str] = []
     refused: set[str] = set()  # handed in but left out, each with a problem of its own
     for member in members:
@@ -148,7 +153,8 @@ def select(members: list[Member], staged: Staged) -> None:
         if folder != home or name not in expected:
             note = _risk(name)
             if note:
-                staged.problems.append(Problem("ignored_file", f"{member.path}: ignored, {note}."))
+                staged.problems.append(Problem("ignored_file", _("{path}: ignored, {reason}.").format(
+                    path=member.path, reason=note)))
             elif folder not in counts or name not in expected:  # (the others: "ambiguous" above)
                 ignored.append(member.path)
         else:
@@ -160,25 +166,29 @@ def select(members: list[Member], staged: Staged) -> None:
     for notebook in notebooks:
         _take_notebook(notebook, staged)
     if ignored:
-        more = f" and {len(ignored) - MAX_LISTED} more" if len(ignored) > MAX_LISTED else ""
-        staged.problems.append(Problem("ignored_file", "Not graded (not exercise files): "
-                                       + ", ".join(ignored[:MAX_LISTED]) + more + "."))
+        listed = ", ".join(ignored[:MAX_LISTED])
+        staged.problems.append(Problem("ignored_file", _(
+            "Not graded (not exercise files): {files} and {count} more.").format(
+                files=listed, count=len(ignored) - MAX_LISTED) if len(ignored) > MAX_LISTED else _(
+            "Not graded (not exercise files): {files}.").format(files=listed)))
     missing = [name for name in expected_names() if name not in staged.files and name not in refused]
     if missing and staged.files:
-        staged.problems.append(Problem("missing_file", f"Missing: {', '.join(missing)}; the "
-                                       "exercises in them get no points."))
+        staged.problems.append(Problem("missing_file", _("Missing: {files}; the exercises in them get no "
+                                                         "points.").format(files=", ".join(missing))))
 
 
 def _usable(member: Member, cap: int, staged: Staged) -> bool:
     """A regular file under the cap; otherwise a problem saying why it was left out."""
     if member.kind == "symlink":
-        staged.problems.append(Problem("symlink", f"{member.path}: a symbolic link, ignored; "
-                                       "hand in the file itself."))
+        staged.problems.append(Problem("symlink", _("{path}: a symbolic link, ignored; hand in the file "
+                                                    "itself.").format(path=member.path)))
     elif member.kind != "file":
-        staged.problems.append(Problem("ignored_file", f"{member.path}: not a regular file, ignored."))
+        staged.problems.append(Problem("ignored_file", _("{path}: not a regular file, ignored.").format(
+            path=member.path)))
     elif member.size > cap:
-        staged.problems.append(Problem("too_large", f"{member.path}: {member.size // 1024} KiB, over "
-                                       f"the limit of {cap // 1024} KiB; ignored."))
+        staged.problems.append(Problem("too_large", _("{path}: {size} KiB, over the limit of {limit} KiB; "
+                                                      "ignored.").format(path=member.path, size=member.size // 1024,
+                                                                         limit=cap // 1024)))
     else:
         return True
     return False
@@ -190,11 +200,12 @@ def _read(member: Member, cap: int, staged: Staged) -> bytes | None:
         data = member.read(cap + 1)
     except (OSError, zipfile.BadZipFile, RuntimeError, NotImplementedError, zlib.error,
             EOFError, ValueError) as error:
-        staged.problems.append(Problem("unreadable", f"{member.path} cannot be read ({error}); ignored."))
+        staged.problems.append(Problem("unreadable", _("{path} cannot be read ({error}); ignored.").format(
+            path=member.path, error=error)))
         return None
     if len(data) > cap:
-        staged.problems.append(Problem("too_large", f"{member.path}: over the limit of "
-                                       f"{cap // 1024} KiB; ignored."))
+        staged.problems.append(Problem("too_large", _("{path}: over the limit of {limit} KiB; ignored.").format(
+            path=member.path, limit=cap // 1024)))
         return None
     return data
 
@@ -215,27 +226,28 @@ def _take_notebook(member: Member, staged: Staged) -> None:
         staged.problems.append(Problem(problem.kind, str(problem)))
         return
     except ImportError as error:
-        staged.problems.append(Problem("unreadable", f"{member.path}: notebooks need the kit's "
-                                       f"`notebooks` extra on the grading machine ({error})."))
+        staged.problems.append(Problem("unreadable", _("{path}: notebooks need the kit's `notebooks` extra on "
+                                                       "the grading machine ({error}).").format(path=member.path,
+                                                                                                error=error)))
         return
     for name, text in files.items():
         if name in staged.files:
-            staged.problems.append(Problem("ignored_file", f"{member.path}: {name} was handed in "
-                                           f"too; graded {name}."))
+            staged.problems.append(Problem("ignored_file", _("{path}: {name} was handed in too; graded "
+                                                             "{name}.").format(path=member.path, name=name)))
         elif len(text.encode()) > MAX_SOURCE_BYTES:
-            staged.problems.append(Problem("too_large", f"{member.path}: its code is over "
-                                           f"{MAX_SOURCE_BYTES // 1024} KiB; ignored."))
+            staged.problems.append(Problem("too_large", _("{path}: its code is over {limit} KiB; ignored.").format(
+                path=member.path, limit=MAX_SOURCE_BYTES // 1024)))
         else:
             staged.files[name] = text.encode("utf-8")
 
 
 def _risk(name: str) -> str:
     if name in RISKY:
-        return RISKY[name]
+        return _(RISKY[name])
     if name.endswith(".pth"):
-        return "a .pth file could run code when Python starts"
+        return _("a .pth file could run code when Python starts")
     if name.endswith(".py") and name[:-3] in SHADOWING:
-        return f"it would shadow the library `{name[:-3]}`"
+        return _("it would shadow the library `{library}`").format(library=name[:-3])
     return ""
 
 
@@ -247,10 +259,12 @@ def check_sources(staged: Staged, folder: Path) -> None:
         except SourceProblem as problem:
             staged.problems.append(Problem(problem.kind, str(problem)))
         except SyntaxError as error:
-            staged.problems.append(Problem("syntax_error", f"{name} has a syntax error on line "
-                                           f"{error.lineno}: {error.msg}; its exercises get no points."))
+            staged.problems.append(Problem("syntax_error", _("{name} has a syntax error on line {line}: {error}; "
+                                                             "its exercises get no points.").format(
+                                                                 name=name, line=error.lineno, error=error.msg)))
         except (ValueError, RecursionError, MemoryError) as error:
-            staged.problems.append(Problem("syntax_error", f"{name} cannot be parsed ({type(error).__name__})."))
+            staged.problems.append(Problem("syntax_error", _("{name} cannot be parsed ({kind}).").format(
+                name=name, kind=type(error).__name__)))
 
 
 def folder_members(root: Path, staged: Staged) -> list[Member]:
@@ -268,8 +282,8 @@ def folder_members(root: Path, staged: Staged) -> list[Member]:
             members.append(Member(path.relative_to(root).parts, kind, info.st_size,
                                   lambda limit, path=path: _read_regular(path, limit)))
             if len(members) >= MAX_MEMBERS:
-                staged.problems.append(Problem("too_many_files", f"More than {MAX_MEMBERS} files; "
-                                               "only the first were looked at."))
+                staged.problems.append(Problem("too_many_files", _("More than {count} files; only the first "
+                                                                   "were looked at.").format(count=MAX_MEMBERS)))
                 return members
     return members
 
@@ -289,19 +303,19 @@ def _read_regular(path: Path, limit: int) -> bytes:
 def zip_members(path: Path, staged: Staged) -> list[Member]:
     """List a zip's members, refusing unsafe names and symlink entries; read only on demand."""
     if path.stat().st_size > MAX_ZIP_BYTES:
-        raise ValueError(f"the zip is over {MAX_ZIP_BYTES // (1024 * 1024)} MiB")
+        raise ValueError(_("the zip is over {size} MiB").format(size=MAX_ZIP_BYTES // (1024 * 1024)))
     archive = zipfile.ZipFile(path)
     infos = archive.infolist()
     if len(infos) > MAX_MEMBERS:
-        staged.problems.append(Problem("too_many_files", f"More than {MAX_MEMBERS} files in the zip; "
-                                       "only the first were looked at."))
+        staged.problems.append(Problem("too_many_files", _("More than {count} files in the zip; only the first "
+                                                           "were looked at.").format(count=MAX_MEMBERS)))
     members: list[Member] = []
     for info in infos[:MAX_MEMBERS]:
         name = info.filename
         parts = tuple(p for p in re.split(r"[/\\]", name) if p not in ("", "."))
         if name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name) or ".." in parts:
-            staged.problems.append(Problem("unsafe_path", f"{name!r}: a path outside the submission, "
-                                           "ignored."))
+            staged.problems.append(Problem("unsafe_path", _("{name!r}: a path outside the submission, "
+                                                            "ignored.").format(name=name)))
             continue
         if info.is_dir() or not parts or parts[0] in SKIPPED_FOLDERS or \
                 any(p.startswith(".") for p in parts[:-1]):

@@ -19,11 +19,13 @@ from nnkit.harness import forbidden
 from nnkit.harness.failures import CheckFailure, from_error
 from nnkit.harness.mistakes import Known
 from nnkit.harness.show import shape_of, show, show_call
+from nnkit.i18n.course import _ as course_text
+from nnkit.i18n.lang import N_, _, ngettext
 from nnkit.submission.proxy import Outcome, Submission
 from nnkit.submission.source import SourceProblem, read_source
 from nnkit.wire.codec import Handle
 
-KNOWN_MISTAKE = "This looks like a known mistake: "
+KNOWN_MISTAKE = N_("This looks like a known mistake: {message}")
 STABILITY_MAGNITUDE = 100.0
 FLOAT32_TOLERANCE = {"rtol": 1.3e-6, "atol": 1e-5}  # torch.testing.assert_close's float32 defaults
 STABILITY_TOLERANCE = 1e-4
@@ -45,8 +47,9 @@ class Part(Outcome):
 
 
 def called(out: Outcome) -> str:
-    text = f"Called {show_call(out.target, out.args, out.kwargs)}"
-    return f"{text}\n  and looked at {out.part}" if isinstance(out, Part) and out.part else text
+    text = _("Called {call}").format(call=show_call(out.target, out.args, out.kwargs))
+    return text + "\n  " + _("and looked at {part}").format(part=out.part) if isinstance(out, Part) and out.part \
+        else text
 
 
 def result(out: Outcome) -> Any:
@@ -59,9 +62,10 @@ def result(out: Outcome) -> Any:
 def fail(out: Outcome, expected: str, got: str, advice: str | Known | None = "") -> None:
     """Fail with what was called, expected and got; `advice` is a sentence, or the known mistake
     the answer matches (named in the message, and recorded for the class report)."""
-    lines = [called(out), f"  expected: {expected}", f"  got:      {got}"]
+    lines = [called(out), "  " + _("expected: {value}").format(value=expected),
+             "  " + _("got:      {value}").format(value=got)]
     if isinstance(advice, Known):
-        lines.append(f"  {KNOWN_MISTAKE}{advice.message}")
+        lines.append("  " + _(KNOWN_MISTAKE).format(message=course_text(advice.message)))
     elif advice:
         lines.append(f"  {advice}")
     raise CheckFailure("\n".join(lines), mistake=advice.name if isinstance(advice, Known) else None)
@@ -107,15 +111,16 @@ def tensor(out: Outcome, expected: torch.Tensor, *, mistakes: Mistakes | None = 
     got = result(out)
     tol = tolerance(out)
     if type(got) is not torch.Tensor:
-        fail(out, f"a plain torch.Tensor like {show(expected)}",
+        fail(out, _("a plain torch.Tensor like {value}").format(value=show(expected)),
              f"{_kind(out, got)}: {show(got)}",
-             "Return a plain torch.Tensor (not a list, a number or a subclass).")
+             _("Return a plain torch.Tensor (not a list, a number or a subclass)."))
     if got.dtype != expected.dtype:
         fail(out, f"dtype {_dtype(expected)} ({show(expected)})", f"dtype {_dtype(got)} ({show(got)})",
              diagnose(got, mistakes, tol, expected)
-             or f"Convert the result with .to(torch.{_dtype(expected)}) or keep the inputs' dtype.")
+             or _("Convert the result with .to(torch.{dtype}) or keep the inputs' dtype.").format(dtype=_dtype(expected)))
     if got.shape != expected.shape:
-        fail(out, f"shape {shape_of(expected)}: {show(expected)}", f"shape {shape_of(got)}: {show(got)}",
+        fail(out, _("shape {shape}: {value}").format(shape=shape_of(expected), value=show(expected)),
+             _("shape {shape}: {value}").format(shape=shape_of(got), value=show(got)),
              diagnose(got, mistakes, tol, expected) or _shape_advice(got, expected))
     if not _close(got, expected, tol):
         fail(out, show(expected), show(got) + _mismatch(got, expected),
@@ -127,8 +132,8 @@ def number(out: Outcome, expected: float, *, mistakes: Mistakes | None = None) -
     """The result is a number (a float, or anything float() accepts) close to `expected`."""
     got = result(out)
     if not _is_number(got):
-        fail(out, f"a number like {expected:.4f}", f"{_kind(out, got)}: {show(got)}",
-             "Return a Python float (for a tensor t, float(t) or t.item() gives one).")
+        fail(out, _("a number like {value:.4f}").format(value=expected), f"{_kind(out, got)}: {show(got)}",
+             _("Return a Python float (for a tensor t, float(t) or t.item() gives one)."))
     value = float(got)
     as_tensor = torch.tensor(value, dtype=torch.float32)
     wanted = torch.tensor(expected, dtype=torch.float32)
@@ -155,10 +160,11 @@ def raises(out: Outcome, exception: str, why: str) -> None:
     if out.error is not None and (out.error.problem is not None or out.error.not_started):
         result(out)
     if out.error is None:
-        fail(out, f"{exception} ({why})", f"no exception; it returned {show(out.value)}",
-             f"Check the input and `raise {exception}(...)` with a message that says what is wrong.")
+        fail(out, f"{exception} ({course_text(why)})", _("no exception; it returned {value}").format(value=show(out.value)),
+             _("Check the input and `raise {exception}(...)` with a message that says what is wrong.").format(
+                 exception=exception))
     if not out.error.raised(exception):
-        fail(out, f"{exception} ({why})", f"{out.error.type}: {out.error.message}")
+        fail(out, f"{exception} ({course_text(why)})", f"{out.error.type}: {out.error.message}")
 
 
 def allowed_calls(submission: Submission, folder: Path, exercise_id: str) -> None:
@@ -171,15 +177,15 @@ def allowed_calls(submission: Submission, folder: Path, exercise_id: str) -> Non
     exercise = catalog.by_id(exercise_id)
     error = submission.load(exercise.file)
     if error is not None:
-        raise from_error(exercise_id, f"Loading {exercise.file}.py", error)
+        raise from_error(exercise_id, _("Loading {file}.py").format(file=exercise.file), error)
     try:
         source = read_source(Path(folder) / f"{exercise.file}.py")
         findings = forbidden.scan(source, exercise.name, exercise.forbidden)
     except SourceProblem as problem:
         raise CheckFailure(str(problem), "submission") from None
     except (SyntaxError, ValueError, RecursionError) as error:
-        raise CheckFailure(f"{exercise.file}.py cannot be read as Python ({error}): fix it, then run "
-                           "the checks again.", "submission") from None
+        raise CheckFailure(_("{file}.py cannot be read as Python ({error}): fix it, then run the checks again.").format(
+            file=exercise.file, error=error), "submission") from None
     if findings:
         raise CheckFailure(forbidden.describe(exercise_id, findings), "forbidden")
 
@@ -190,11 +196,12 @@ def unchanged(out: Outcome) -> None:
     for position, (before, after) in enumerate(zip(out.args, out.args_after or [])):
         for item, (was, now) in enumerate(_tensor_pairs(before, after)):
             if not torch.equal(was, now):
-                where = f"argument {position + 1}" + ("" if type(before) is torch.Tensor else
-                                                      f", tensor {item + 1} of its list")
-                fail(out, f"{where} left as it was: {show(was)}", f"it was changed to {show(now)}",
-                     "Your function modified its input in place. Compute a new tensor instead "
-                     "(avoid +=, *=, and methods ending in _ on the inputs).")
+                where = (_("argument {position} left as it was: {value}") if type(before) is torch.Tensor else
+                         _("argument {position}, tensor {item} of its list left as it was: {value}"))
+                fail(out, where.format(position=position + 1, item=item + 1, value=show(was)),
+                     _("it was changed to {value}").format(value=show(now)),
+                     _("Your function modified its input in place. Compute a new tensor instead "
+                       "(avoid +=, *=, and methods ending in _ on the inputs)."))
 
 
 def _tensor_pairs(before: Any, after: Any) -> list[tuple[torch.Tensor, torch.Tensor]]:
@@ -211,9 +218,9 @@ def gradients(out: Outcome, expected: list[torch.Tensor], names: list[str]) -> N
     """Backpropagating through the result gives the expected gradient for each input."""
     result(out)
     if out.grads is None:
-        fail(out, "a result that autograd can differentiate", f"{show(out.value)} with no gradient",
-             "Build the result from the inputs with torch operations (no .item(), .tolist(), "
-             ".detach() or new torch.tensor(...) in between) so gradients can flow back.")
+        fail(out, _("a result that autograd can differentiate"), _("{value} with no gradient").format(value=show(out.value)),
+             _("Build the result from the inputs with torch operations (no .item(), .tolist(), "
+               ".detach() or new torch.tensor(...) in between) so gradients can flow back."))
     _each_gradient(out, names, out.grads, expected)
 
 
@@ -226,13 +233,14 @@ def parameter_gradients(out: Outcome, got: Mapping[str, Any], expected: Mapping[
 
 def _each_gradient(out: Outcome, names: list[str], grads: list, expected: list) -> None:
     for name, got, want in zip(names, grads, expected):
+        name = course_text(name)
         if got is None:
-            fail(out, f"a gradient for {name}", "no gradient reached it",
-                 f"The result does not depend on {name} through torch operations.")
+            fail(out, _("a gradient for {name}").format(name=name), _("no gradient reached it"),
+                 _("The result does not depend on {name} through torch operations.").format(name=name))
         if not _close(got, want, tolerance(out)):
-            fail(out, f"gradient for {name}: {show(want)}", show(got),
-                 "If the values are right, part of the formula is cut off from autograd (.detach(), .item(), "
-                 "a new torch.tensor(...), torch.no_grad()) or differs from the one the values need.")
+            fail(out, _("gradient for {name}: {value}").format(name=name, value=show(want)), show(got),
+                 _("If the values are right, part of the formula is cut off from autograd (.detach(), .item(), "
+                   "a new torch.tensor(...), torch.no_grad()) or differs from the one the values need."))
 
 
 def layers(out: Outcome, description: dict, expected: list[dict], *,
@@ -242,17 +250,17 @@ def layers(out: Outcome, description: dict, expected: list[dict], *,
     `mistakes` maps an explanation to the layers (as `standard` describes them) of a wrong model.
     """
     if description.get("type") != "Sequential":
-        fail(out, "a torch.nn.Sequential", f"{description.get('type')}",
-             "Build the model with nn.Sequential(...), listing its layers in order.")
+        fail(out, _("a torch.nn.Sequential"), f"{description.get('type')}",
+             _("Build the model with nn.Sequential(...), listing its layers in order."))
     got = [_layer_text(layer) for layer in description.get("layers", [])]
     want = [_layer_text(layer) for layer in expected]
     if got != want:
         first = next((i for i, (a, b) in enumerate(zip(got, want)) if a != b), min(len(got), len(want)))
-        fail(out, " → ".join(want), " → ".join(got) or "no layers",
+        fail(out, " → ".join(want), " → ".join(got) or _("no layers"),
              _known(got, {why: [_layer_text(layer) for layer in wrong] for why, wrong in known(mistakes).items()})
-             or f"Layer {first + 1} differs: expected "
-             f"{want[first] if first < len(want) else 'nothing'}, got "
-             f"{got[first] if first < len(got) else 'nothing'}.")
+             or _("Layer {number} differs: expected {expected}, got {got}.").format(
+                 number=first + 1, expected=want[first] if first < len(want) else _("nothing"),
+                 got=got[first] if first < len(got) else _("nothing")))
 
 
 def layer(out: Outcome, description: dict, expected: dict, *, mistakes: Mistakes | None = None) -> None:
@@ -260,7 +268,7 @@ def layer(out: Outcome, description: dict, expected: dict, *, mistakes: Mistakes
     if not description.get("standard") or _layer_text(description) != _layer_text(expected):
         fail(out, f"torch.nn.{_layer_text(expected)}", _layer_text(description),
              _known(_layer_text(description), {why: _layer_text(wrong) for why, wrong in known(mistakes).items()})
-             or f"Create it with torch.nn.{expected.get('type')}(...) itself, not a layer of your own.")
+             or _("Create it with torch.nn.{type}(...) itself, not a layer of your own.").format(type=expected.get("type")))
 
 
 def _known(got: Any, mistakes: Mapping[Known, Any]) -> Known | None:
@@ -268,13 +276,13 @@ def _known(got: Any, mistakes: Mapping[Known, Any]) -> Known | None:
     return next((mistake for mistake, wrong in mistakes.items() if got == wrong), None)
 
 
-def module(out: Outcome, what: str = "a torch.nn.Module") -> Handle:
+def module(out: Outcome, what: str | None = None) -> Handle:
     """The result is a torch.nn.Module (which stays on the student side); its handle."""
     got = result(out)
     if not isinstance(got, Handle) or not got.is_module:
-        fail(out, what, f"{_kind(out, got)}: {show(got)}",
-             "Return the module object itself; a class of your own must subclass torch.nn.Module "
-             "and call super().__init__() first in __init__.")
+        fail(out, course_text(what) if what else _("a torch.nn.Module"), f"{_kind(out, got)}: {show(got)}",
+             _("Return the module object itself; a class of your own must subclass torch.nn.Module "
+               "and call super().__init__() first in __init__."))
     return got
 
 
@@ -282,21 +290,23 @@ def parameters(out: Outcome, description: dict, expected: Mapping[str, tuple]) -
     """A module described by the student side has these trainable parameters (others may exist)."""
     got = {p["name"]: tuple(p["shape"]) for p in description.get("parameters", [])}
     trainable = {p["name"] for p in description.get("parameters", []) if p.get("requires_grad")}
-    want = ", ".join(f"{name} of shape {shape}" for name, shape in expected.items())
-    have = ", ".join(f"{name} of shape {shape}" for name, shape in got.items()) or "no parameters"
+    of_shape = _("{name} of shape {shape}")
+    want = _("parameters {list}").format(list=", ".join(of_shape.format(name=n, shape=s) for n, s in expected.items()))
+    have = ", ".join(of_shape.format(name=n, shape=s) for n, s in got.items()) or _("no parameters")
     for name, shape in expected.items():
         if name in got and got[name] != tuple(shape):
-            fail(out, f"parameters {want}", have,
-                 f"self.{name} has shape {got[name]}, not {tuple(shape)}"
-                 + (": PyTorch stores a layer's weight as (out_features, in_features)."
-                    if got[name] == tuple(shape)[::-1] else "."))
+            fail(out, want, have,
+                 (_("self.{name} has shape {got}, not {shape}: PyTorch stores a layer's weight as (out_features, "
+                    "in_features).") if got[name] == tuple(shape)[::-1] else
+                  _("self.{name} has shape {got}, not {shape}.")).format(name=name, got=got[name], shape=tuple(shape)))
         if got.get(name) != tuple(shape):
-            fail(out, f"parameters {want}", have,
-                 f"Register {name} as a parameter: self.{name} = torch.nn.Parameter(a tensor of "
-                 f"shape {tuple(shape)}), so that model.parameters() finds it.")
+            fail(out, want, have,
+                 _("Register {name} as a parameter: self.{name} = torch.nn.Parameter(a tensor of shape {shape}), "
+                   "so that model.parameters() finds it.").format(name=name, shape=tuple(shape)))
         if name not in trainable:
-            fail(out, f"{name} trainable (requires_grad=True)", f"{name} does not require grad",
-                 "Leave requires_grad at its default: training must be able to change it.")
+            fail(out, _("{name} trainable (requires_grad=True)").format(name=name),
+                 _("{name} does not require grad").format(name=name),
+                 _("Leave requires_grad at its default: training must be able to change it."))
 
 
 def part(out: Outcome, value: Any, label: str) -> Part:
@@ -313,7 +323,7 @@ def state(out: Outcome, got: Mapping[str, Any], expected: Mapping[str, torch.Ten
     `mistakes` maps an explanation to the whole state that mistake would leave.
     """
     for name, want in expected.items():
-        tensor(part(out, got.get(name), f"the model's {name} after the call"), want,
+        tensor(part(out, got.get(name), _("the model's {name} after the call").format(name=name)), want,
                mistakes=lambda name=name: {why: wrong[name] for why, wrong in known(mistakes).items()})
 
 
@@ -321,10 +331,14 @@ def parts(out: Outcome, labels: Sequence[str]) -> list[Part]:
     """The result is a tuple (or list) of len(labels) items; one outcome per item, to check each."""
     got = result(out)
     if type(got) not in (tuple, list) or len(got) != len(labels):
-        fail(out, f"a tuple of {len(labels)} items: ({', '.join(labels)})",
+        names = ", ".join(labels)
+        fail(out, ngettext("a tuple of {count} item: ({names})", "a tuple of {count} items: ({names})",
+                           len(labels)).format(count=len(labels), names=names),
              f"{_kind(out, got)}: {show(got)}",
-             f"Return the {len(labels)} items together, in this order: {', '.join(labels)}.")
-    return [part(out, item, f"item {i + 1} of the result ({label})")
+             ngettext("Return the {count} item together, in this order: {names}.",
+                      "Return the {count} items together, in this order: {names}.", len(labels)).format(
+                          count=len(labels), names=names))
+    return [part(out, item, _("item {number} of the result ({label})").format(number=i + 1, label=label))
             for i, (item, label) in enumerate(zip(got, labels))]
 
 
@@ -332,8 +346,9 @@ def numbers(out: Outcome, expected: Sequence[float], *, mistakes: Mistakes | Non
     """The result is a list of numbers (floats, or what float() accepts) close to `expected`."""
     got = result(out)
     if type(got) not in (list, tuple) or not all(_is_number(item) for item in got):
-        fail(out, f"a list of {len(expected)} numbers: {_numbers_text(expected)}",
-             f"{_kind(out, got)}: {show(got)}", "Return a list of Python floats (float(t) for a tensor t).")
+        fail(out, ngettext("a list of {count} number: {values}", "a list of {count} numbers: {values}",
+                           len(expected)).format(count=len(expected), values=_numbers_text(expected)),
+             f"{_kind(out, got)}: {show(got)}", _("Return a list of Python floats (float(t) for a tensor t)."))
     values = [float(item) for item in got]
     as_tensor = torch.tensor(values, dtype=torch.float32)
     wanted = torch.tensor([float(v) for v in expected], dtype=torch.float32)
@@ -351,11 +366,13 @@ def falling(out: Outcome, count: int, advice: str = "") -> list[float]:
     """The result is a list of `count` numbers (losses, say) whose last is below its first."""
     got = result(out)
     if type(got) not in (list, tuple) or len(got) != count or not all(_is_number(item) for item in got):
-        fail(out, f"a list of {_count(count)}", f"{_kind(out, got)}: {show(got)}",
-             "Return a list of Python floats, one for each step.")
+        fail(out, ngettext("a list of {count} number", "a list of {count} numbers", count).format(count=count),
+             f"{_kind(out, got)}: {show(got)}", _("Return a list of Python floats, one for each step."))
     values = [float(item) for item in got]
     if count and not values[-1] < values[0]:
-        fail(out, f"{_count(count)} that fall: the last below the first", _numbers_text(values), advice)
+        fail(out, ngettext("{count} number that falls: the last below the first",
+                           "{count} numbers that fall: the last below the first", count).format(count=count),
+             _numbers_text(values), course_text(advice) if advice else advice)
     return values
 
 
@@ -363,23 +380,26 @@ def shaped(out: Outcome, shape: Sequence[int], dtype: torch.dtype = torch.float3
            what: str = "a tensor") -> torch.Tensor:
     """The result is a plain torch.Tensor of this shape and dtype (its values are not checked)."""
     got = result(out)
-    want = f"a torch.Tensor of shape {tuple(shape)}, {_dtype_name(dtype)}"
-    want = want if what == "a tensor" else f"{what}: {want}"
+    want = _("a torch.Tensor of shape {shape}, {dtype}").format(shape=tuple(shape), dtype=_dtype_name(dtype))
+    want = want if what == "a tensor" else f"{course_text(what)}: {want}"
     if type(got) is not torch.Tensor:
-        fail(out, want, f"{_kind(out, got)}: {show(got)}", "Return a plain torch.Tensor.")
+        fail(out, want, f"{_kind(out, got)}: {show(got)}", _("Return a plain torch.Tensor."))
     if got.dtype != dtype or tuple(got.shape) != tuple(shape):
-        fail(out, want, show(got), f"Convert with .to(torch.{_dtype_name(dtype)})" if got.dtype != dtype
-             else "Check the shapes in your code.")
+        fail(out, want, show(got), _("Convert with .to(torch.{dtype})").format(dtype=_dtype_name(dtype))
+             if got.dtype != dtype else _("Check the shapes in your code."))
     return got
 
 
 def at_least(out: Outcome, minimum: float, what: str, advice: str = "") -> float:
     """The result is a number (an accuracy, say) of at least `minimum`."""
     got = result(out)
+    what = course_text(what)
     if not _is_number(got):
-        fail(out, f"{what}: a number", f"{_kind(out, got)}: {show(got)}", "Return a Python float.")
+        fail(out, _("{what}: a number").format(what=what), f"{_kind(out, got)}: {show(got)}",
+             _("Return a Python float."))
     if float(got) < minimum:
-        fail(out, f"{what} of at least {minimum:g}", f"{float(got):.2f}", advice)
+        fail(out, _("{what} of at least {minimum:g}").format(what=what, minimum=minimum), f"{float(got):.2f}",
+             course_text(advice) if advice else advice)
     return float(got)
 
 
@@ -389,7 +409,7 @@ def _is_number(value: Any) -> bool:
 
 
 def _count(n: int) -> str:
-    return f"{n} number{'' if n == 1 else 's'}"
+    return ngettext("{count} number", "{count} numbers", n).format(count=n)
 
 
 def _numbers_text(values: Sequence[float], most: int = 8) -> str:
@@ -423,16 +443,17 @@ def _dtype(t: torch.Tensor) -> str:
 
 def _shape_advice(got: torch.Tensor, expected: torch.Tensor) -> str:
     if got.numel() == expected.numel():
-        return "Same number of entries, different arrangement: check for a transpose or a reshape."
+        return _("Same number of entries, different arrangement: check for a transpose or a reshape.")
     if got.dim() == expected.dim() + 1 and expected.dim() == 0:
-        return "A single number (a 0-dim tensor) was expected: reduce with .mean() or .sum()."
-    return "Check which dimension you reduce over, and the shapes in your formula."
+        return _("A single number (a 0-dim tensor) was expected: reduce with .mean() or .sum().")
+    return _("Check which dimension you reduce over, and the shapes in your formula.")
 
 
 def _mismatch(got: torch.Tensor, expected: torch.Tensor) -> str:
     if got.is_floating_point() and not torch.isfinite(got).all() and torch.isfinite(expected).all():
-        return " (it holds inf or nan: is the formula numerically stable?)"
+        return " " + _("(it holds inf or nan: is the formula numerically stable?)")
     if got.numel() <= 1:
         return ""
     wrong = ~torch.isclose(got.double(), expected.double(), rtol=1.3e-6, atol=1e-5)
-    return f" ({int(wrong.sum())} of {got.numel()} entries differ)"
+    return " " + ngettext("({wrong} of {count} entry differs)", "({wrong} of {count} entries differ)",
+                          got.numel()).format(wrong=int(wrong.sum()), count=got.numel())

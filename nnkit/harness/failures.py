@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from nnkit.i18n.lang import _
 from nnkit.wire.messages import StudentError
 
 
@@ -27,14 +28,14 @@ class CheckFailure(AssertionError):
 
 def from_error(target: str, call_text: str, error: StudentError) -> CheckFailure:
     """Turn an error reported by the student side into the failure a learner should read."""
-    stem, _, name = target.partition(".")
+    stem, _dot, name = target.partition(".")
     if error.problem is not None:
         return CheckFailure(error.message, "submission")
     if error.not_started:
         where = f"{stem}.py" if name else target
-        return CheckFailure(
-            f"{target} is not started yet: open {where}, find `{name.split('.')[0] or target}` and "
-            "replace `raise NotImplementedError(...)` with your code.", "not_started")
+        return CheckFailure(_(
+            "{id} is not started yet: open {file}, find `{name}` and replace `raise NotImplementedError(...)` "
+            "with your code.").format(id=target, file=where, name=name.split(".")[0] or target), "not_started")
+    raised = _("raised {kind}: {message}").format(kind=error.type, message=error.message)
     return CheckFailure(
-        f"{call_text}\n  raised {error.type}: {error.message}"
-        + (f"\n{error.traceback.rstrip()}" if error.traceback else ""), "error")
+        f"{call_text}\n  {raised}" + (f"\n{error.traceback.rstrip()}" if error.traceback else ""), "error")

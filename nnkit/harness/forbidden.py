@@ -23,6 +23,8 @@ import ast
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from nnkit.i18n.lang import _
+
 MATMUL = "@"
 # Other spellings of the same torch functions (after imports are resolved).
 ALIASES = {
@@ -99,7 +101,7 @@ class _Module:
         for name, node in self.definitions.items():  # a def of the file's own wins over an import
             if isinstance(node, DEFINITIONS):
                 self.aliases.pop(name, None)
-        for _ in range(4):  # `mm = torch.mm`, `F = torch.nn.functional`, chained a few times
+        for _round in range(4):  # `mm = torch.mm`, `F = torch.nn.functional`, chained a few times
             for node in ast.walk(tree):
                 if isinstance(node, ast.Assign) and len(node.targets) == 1 \
                         and isinstance(node.targets[0], ast.Name):
@@ -248,15 +250,19 @@ def describe(exercise_id: str, findings: list[Finding]) -> str:
     name = exercise_id.split(".", 1)[1]
     shown = []
     for finding in findings[:5]:
-        what = "the @ operator, the matrix product itself" if finding.resolved == MATMUL else finding.resolved
+        what = _("the @ operator, the matrix product itself") if finding.resolved == MATMUL else finding.resolved
         if finding.written != finding.resolved:
-            what += f" (written `{finding.written}`)"
+            what = _("{call} (written `{written}`)").format(call=what, written=finding.written)
         if finding.resolved not in (finding.name, MATMUL):
-            what += f": nothing from {finding.name} is allowed here"
-        via = f", in `{finding.helper}`, which `{name}` uses" if finding.helper else ""
-        shown.append(f"  line {finding.line}: {finding.code}\n    uses {what}{via}")
-    more = f"\n  … and {len(findings) - 5} more" if len(findings) > 5 else ""
-    return (f"{exercise_id} uses a call this exercise does not allow:\n" + "\n".join(shown) + more
-            + f"\n  `{name}` is to be written by hand: the library's own version of the concept (and "
-            "its other spellings) would do the exercise for you. Rewrite it with other torch "
-            f"operations; until then {exercise_id} earns no points, even with the right values.")
+            what = _("{call}: nothing from {module} is allowed here").format(call=what, module=finding.name)
+        line = _("  line {line}: {code}").format(line=finding.line, code=finding.code)
+        uses = (_("    uses {call}, in `{helper}`, which `{name}` uses").format(call=what, helper=finding.helper,
+                                                                            name=name)
+                if finding.helper else _("    uses {call}").format(call=what))
+        shown.append(f"{line}\n{uses}")
+    more = "\n" + _("  … and {count} more").format(count=len(findings) - 5) if len(findings) > 5 else ""
+    return (_("{id} uses a call this exercise does not allow:").format(id=exercise_id) + "\n" + "\n".join(shown)
+            + more + "\n" + _("  `{name}` is to be written by hand: the library's own version of the concept "
+                               "(and its other spellings) would do the exercise for you. Rewrite it with other "
+                               "torch operations; until then {id} earns no points, even with the right values."
+                               ).format(name=name, id=exercise_id))

@@ -6,6 +6,7 @@ from typing import Any
 
 import torch
 
+from nnkit.i18n.lang import _, ngettext
 from nnkit.wire.codec import Handle, Spec
 
 MAX_SHOWN_ELEMENTS = 12
@@ -23,17 +24,21 @@ def show(value: Any) -> str:
         dtype = str(value.dtype).removeprefix("torch.")
         if value.numel() <= MAX_SHOWN_ELEMENTS:
             text = " ".join(str(value.detach()).replace("\n", " ").split())
-            return f"{text} (shape {shape_of(value)}, {dtype})"
-        return f"a tensor of shape {shape_of(value)}, {dtype}"
+            return _("{tensor} (shape {shape}, {dtype})").format(tensor=text, shape=shape_of(value), dtype=dtype)
+        return _("a tensor of shape {shape}, {dtype}").format(shape=shape_of(value), dtype=dtype)
     if isinstance(value, Handle):
-        return f"{'an' if value.type_name[:1].lower() in 'aeiou' else 'a'} {value.type_name} object"
+        return _("an object of type {type}").format(type=value.type_name)
     if isinstance(value, Spec):
-        return {"module": "a model", "loss": f"{value.params.get('name', 'a loss')}()",
-                "optimizer": f"{value.params.get('name', 'an')} optimizer",
-                "polynomial_derivative": "a derivative function",
-                "data_dir": "the data folder"}.get(value.kind, value.kind)
+        name = value.params.get("name")
+        return {"module": _("a model"),
+                "loss": f"{name}()" if name else _("a loss"),
+                "optimizer": _("a {name} optimizer").format(name=name) if name else _("an optimizer"),
+                "polynomial_derivative": _("a derivative function"),
+                "data_dir": _("the data folder")}.get(value.kind, value.kind)
     if isinstance(value, (list, tuple)) and len(value) > 6:
-        return f"a {type(value).__name__} of {len(value)} items"
+        return (ngettext("a list of {count} item", "a list of {count} items", len(value)) if isinstance(value, list)
+                else ngettext("a tuple of {count} item", "a tuple of {count} items", len(value))).format(
+                    count=len(value))
     if isinstance(value, (list, tuple)):
         inner = ", ".join(show(item) for item in value)
         return f"[{inner}]" if isinstance(value, list) else f"({inner}{',' if len(value) == 1 else ''})"

@@ -19,6 +19,8 @@ import tempfile
 from pathlib import Path
 
 from nnkit.course import catalog, layout
+from nnkit.i18n import lang as languages
+from nnkit.i18n.lang import _, ngettext
 from nnkit.notebooks.to_python import code_from_cells
 from nnkit.student.console import symbols
 from nnkit.submission.proxy import local_submission
@@ -42,9 +44,12 @@ def run(exercise_id: str, namespace: dict, hidden: bool = False, source: str | N
     exercise = catalog.by_id(exercise_id)
     tests = checks_file(exercise.file, hidden)
     if tests is None:
-        where = ("the course's autograder/ folder (it exists only on the instructor's machine)"
-                 if hidden else "an exercises/ folder here or above")
-        raise FileNotFoundError(f"cannot find the checks of {exercise.file}: looked for {where}")
+        if hidden:
+            raise FileNotFoundError(_("cannot find the hidden tests of {file}: looked for the course's "
+                                      "autograder/ folder (it exists only on the instructor's machine)"
+                                      ).format(file=exercise.file))
+        raise FileNotFoundError(_("cannot find the checks of {file}: looked for an exercises/ folder here "
+                                  "or above").format(file=exercise.file))
     data = layout.data_dir(tests.parent)
     noise = io.StringIO()
     with tempfile.TemporaryDirectory(prefix="nnkit-notebook-") as folder:
@@ -55,7 +60,7 @@ def run(exercise_id: str, namespace: dict, hidden: bool = False, source: str | N
         with contextlib.redirect_stdout(noise), contextlib.redirect_stderr(noise):
             runner.run([tests], checks, layout.course_root())
     if checks.problems:
-        raise RuntimeError(f"pytest could not run {tests}:\n" + "\n".join(checks.problems)
+        raise RuntimeError(_("pytest could not run {tests}:").format(tests=tests) + "\n" + "\n".join(checks.problems)
                            + noise.getvalue()[-2000:])
     return checks.results()
 
@@ -73,39 +78,55 @@ def kernel_source() -> str | None:
 
 
 def check(exercise_id: str, hidden: bool = False, namespace: dict | None = None,
-          source: str | None = None) -> None:
+          source: str | None = None, lang: str | None = None) -> None:
     """Check exercise `exercise_id` (e.g. "05_losses.mse") against this notebook's code.
 
     `namespace` defaults to the caller's globals. The hidden tests also read the code (forbidden
     calls): `source` defaults there to the cells the kernel has run. Prints a one-line verdict;
-    raises AssertionError with the reason when a check fails.
+    raises AssertionError with the reason when a check fails. `lang` is the notebook's language
+    (a notebook of another edition says it in its check cells); None: the one chosen as usual.
     """
     __tracebackhide__ = True  # pytest and IPython leave this frame out where they can
+    if namespace is None:
+        namespace = sys._getframe(1).f_globals
+    with languages.speaking(lang if lang in languages.languages() else None):
+        _check(exercise_id, hidden, namespace, source)
+
+
+def _check(exercise_id: str, hidden: bool, namespace: dict, source: str | None) -> None:
+    __tracebackhide__ = True
     try:
         exercise = catalog.by_id(exercise_id)
     except KeyError:
-        raise ValueError(f"{exercise_id!r} is not an exercise id of the course (such as "
-                         f"{catalog.exercises()[0].id!r})") from None
-    if namespace is None:
-        namespace = sys._getframe(1).f_globals
+        raise ValueError(_("{id!r} is not an exercise id of the course (such as {example!r})").format(
+            id=exercise_id, example=catalog.exercises()[0].id)) from None
     if exercise.name not in namespace:
-        print(f"{symbols()['failed']} {exercise_id}: `{exercise.name}` is not defined")
-        raise AssertionError(f"`{exercise.name}` is not defined yet: run the cell that defines it "
-                             "(above this one) first.")
+        print(_("{mark} {id}: `{name}` is not defined").format(mark=symbols()["failed"], id=exercise_id,
+                                                               name=exercise.name))
+        raise AssertionError(_("`{name}` is not defined yet: run the cell that defines it (above this one) "
+                               "first.").format(name=exercise.name))
     if source is None and hidden:
         source = kernel_source()
     results = run(exercise_id, namespace, hidden, source)
-    kind = "hidden tests" if hidden else "checks"
     failed = [r for r in results if not r.passed]
+    mark, count = symbols(), len(results)
     if not results:
-        raise AssertionError(f"no {kind} ran for {exercise_id}")
+        raise AssertionError((_("no hidden tests ran for {id}") if hidden else _("no checks ran for {id}"))
+                             .format(id=exercise_id))
     if not failed:
-        print(f"{symbols()['done']} {exercise_id}: all {len(results)} {kind} pass")
+        passed = ngettext("{mark} {id}: the {count} hidden test passes", "{mark} {id}: all {count} hidden "
+                          "tests pass", count) if hidden else ngettext(
+                          "{mark} {id}: the {count} check passes", "{mark} {id}: all {count} checks pass", count)
+        print(passed.format(mark=mark["done"], id=exercise_id, count=count))
         return
     first = failed[0]
     if first.kind == "not_started":
-        print(f"{symbols()['failed']} {exercise_id} is not started yet")
-        raise AssertionError(f"{exercise_id} is not started yet: in its cell above, replace "
-                             "`raise NotImplementedError()` with your code and run that cell.")
-    print(f"{symbols()['failed']} {exercise_id} fails {len(failed)} of {len(results)} {kind}")
-    raise AssertionError(first.message.rstrip() or f"{first.test} failed")
+        print(_("{mark} {id} is not started yet").format(mark=mark["failed"], id=exercise_id))
+        raise AssertionError(_("{id} is not started yet: in its cell above, replace "
+                               "`raise NotImplementedError()` with your code and run that cell.").format(id=exercise_id))
+    fails = ngettext("{mark} {id} fails {failed} of {count} hidden test",
+                     "{mark} {id} fails {failed} of {count} hidden tests", count) if hidden else ngettext(
+                     "{mark} {id} fails {failed} of {count} check", "{mark} {id} fails {failed} of {count} checks",
+                     count)
+    print(fails.format(mark=mark["failed"], id=exercise_id, failed=len(failed), count=count))
+    raise AssertionError(first.message.rstrip() or _("{test} failed").format(test=first.test))

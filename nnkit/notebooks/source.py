@@ -17,24 +17,26 @@ from nbformat import v4
 
 from nnkit.build.stubs import MarkerError, solution_ids
 from nnkit.course import catalog
+from nnkit.i18n import lang
+from nnkit.i18n.lang import N_, _, ngettext
 
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 SCHEMA = 3
 SETUP_ID = "setup"
 
-HOW_TO = """\
-**How to work in this notebook.** Run the setup cell below first (it imports torch). Each
-exercise is a code cell with `# YOUR CODE HERE`: replace `raise NotImplementedError()` with
-your code, run the cell, then run the check cell under it. A check cell prints what passed or
-raises an `AssertionError` that explains what went wrong. Check cells are read-only; when the
-notebook is graded, the same checks run again together with hidden ones."""
+HOW_TO = N_(
+    "**How to work in this notebook.** Run the setup cell below first (it imports torch). Each\n"
+    "exercise is a code cell with `# YOUR CODE HERE`: replace `raise NotImplementedError()` with\n"
+    "your code, run the cell, then run the check cell under it. A check cell prints what passed or\n"
+    "raises an `AssertionError` that explains what went wrong. Check cells are read-only; when the\n"
+    "notebook is graded, the same checks run again together with hidden ones.")
 
 TEST_CELL = """\
-# Checks for `{name}` ({points} point{plural}): run the cell above first.
+# {comment}
 from nnkit.notebooks.check import check
-check("{id}")
+check("{id}"{lang})
 ### BEGIN HIDDEN TESTS
-check("{id}", hidden=True)
+check("{id}", hidden=True{lang})
 ### END HIDDEN TESTS"""
 
 # Torch's own messages when it is imported next to a missing or incompatible NumPy: the only
@@ -69,13 +71,20 @@ COURSE_ID = "nnkit"
 TIMEOUT_SECONDS = 300
 
 
-def make_config() -> str:
-    """The text of `source/nbgrader_config.py`."""
-    return CONFIG.format(course_id=COURSE_ID, timeout=TIMEOUT_SECONDS, pattern=TORCH_IMPORT_WARNINGS)
+def make_config(code: str = lang.SOURCE) -> str:
+    """The text of the nbgrader course's `nbgrader_config.py` (`source/`, or `source-<lang>/`)."""
+    course_id = COURSE_ID if code == lang.SOURCE else f"{COURSE_ID}-{code}"
+    return CONFIG.format(course_id=course_id, timeout=TIMEOUT_SECONDS, pattern=TORCH_IMPORT_WARNINGS)
 
 
-def make_notebook(source: str, stem: str) -> str:
-    """The nbgrader source notebook (JSON text) for solution `source` of exercise file `stem`."""
+def make_notebook(source: str, stem: str, code: str = lang.SOURCE) -> str:
+    """The nbgrader source notebook (JSON text) for solution `source` of exercise file `stem`, its
+    own texts and its check cells' messages in language `code` (the prose is `source`'s)."""
+    with lang.speaking(code):
+        return _notebook(source, stem, code)
+
+
+def _notebook(source: str, stem: str, code: str) -> str:
     parsed = jupytext.reads(source, fmt="py:percent")
     exercises = {e.id: e for e in catalog.exercises() if e.file == stem}
     cells = []
@@ -85,7 +94,7 @@ def make_notebook(source: str, stem: str) -> str:
         if cell.cell_type == "markdown":
             cells.append(v4.new_markdown_cell(text, id=f"md-{index}"))
             if index == 0:
-                cells.append(v4.new_markdown_cell(HOW_TO, id="how-to"))
+                cells.append(v4.new_markdown_cell(_(HOW_TO), id="how-to"))
             continue
         if cell.cell_type != "code":
             continue
@@ -107,7 +116,7 @@ def make_notebook(source: str, stem: str) -> str:
                 raise MarkerError(f"{ids[0]} has a solution region but no row in exercises/info.toml")
             cells.append(_nbgrader(v4.new_code_cell(text, id=exercise.name), exercise.name,
                                    solution=True))
-            cells.append(_test_cell(exercise))
+            cells.append(_test_cell(exercise, code))
     notebook = v4.new_notebook(cells=cells, metadata={
         "kernelspec": KERNELSPEC,
         "language_info": {"name": "python"},
@@ -117,9 +126,12 @@ def make_notebook(source: str, stem: str) -> str:
     return nbformat.writes(notebook) + "\n"
 
 
-def _test_cell(exercise: catalog.Exercise):
-    text = TEST_CELL.format(name=exercise.name, id=exercise.id, points=exercise.points,
-                            plural="" if exercise.points == 1 else "s")
+def _test_cell(exercise: catalog.Exercise, code: str):
+    comment = ngettext("Checks for `{name}` ({points} point): run the cell above first.",
+                       "Checks for `{name}` ({points} points): run the cell above first.",
+                       exercise.points).format(name=exercise.name, points=exercise.points)
+    text = TEST_CELL.format(comment=comment, id=exercise.id,
+                            lang="" if code == lang.SOURCE else f", lang={code!r}")
     grade_id = f"test_{exercise.name}"
     cell = v4.new_code_cell(text, id=grade_id)
     return _nbgrader(cell, grade_id, grade=True, locked=True, points=exercise.points)

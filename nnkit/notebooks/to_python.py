@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from nnkit.course import catalog
+from nnkit.i18n.lang import _
 from nnkit.submission.source import SourceProblem
 
 # nbformat and jupytext are imported where they are used: with the jsonschema that Jupyter
@@ -43,7 +44,7 @@ def python_files_from_notebook(path: Path) -> dict[str, str]:
     """`{"NN_name.py": source}` for the notebook file at `path`."""
     path = Path(path)
     if not path.is_file():
-        raise NotebookProblem("missing_file", f"{path.name} is missing from the submission.")
+        raise NotebookProblem("missing_file", _("{name} is missing from the submission.").format(name=path.name))
     if path.stat().st_size > MAX_NOTEBOOK_BYTES:
         raise _too_large(path.name)
     return python_files_from_bytes(path.read_bytes(), path.name, path.parent.name)
@@ -60,8 +61,8 @@ def python_files_from_bytes(data: bytes, name: str, folder: str = "") -> dict[st
         source = cell.get("source", "")
         source = "".join(source) if isinstance(source, list) else source
         if not isinstance(source, str) or not all(isinstance(s, str) for s in source):
-            raise NotebookProblem("not_notebook", f"{name} is a damaged notebook: a code cell's "
-                                                  "source is not text.")
+            raise NotebookProblem("not_notebook", _("{name} is a damaged notebook: a code cell's "
+                                                    "source is not text.").format(name=name))
         sources.append(source)
     return {f"{stem}.py": code_from_cells(sources)}
 
@@ -73,26 +74,26 @@ def read_notebook(data: bytes, name: str) -> NotebookNode:
     try:
         content = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise NotebookProblem("not_json", f"{name} is not a Jupyter notebook: it is not valid JSON "
-                              f"({error}). Hand in the .ipynb file that Jupyter saved, unedited."
-                              ) from None
+        raise NotebookProblem("not_json", _("{name} is not a Jupyter notebook: it is not valid JSON "
+                                            "({error}). Hand in the .ipynb file that Jupyter saved, "
+                                            "unedited.").format(name=name, error=error)) from None
     if not isinstance(content, dict) or not isinstance(content.get("nbformat"), int) \
             or not isinstance(content.get("cells", content.get("worksheets")), list):
-        raise NotebookProblem("not_notebook", f"{name} is JSON but not a Jupyter notebook (it has no "
-                                              "`nbformat` version and `cells` list).")
+        raise NotebookProblem("not_notebook", _("{name} is JSON but not a Jupyter notebook (it has no "
+                                                "`nbformat` version and `cells` list).").format(name=name))
     import nbformat
 
     try:
         return nbformat.reads(json.dumps(content), as_version=4, capture_validation_error={})
     except Exception as error:
-        raise NotebookProblem("not_notebook", f"{name} is a damaged notebook that Jupyter cannot "
-                                              f"read: {error}") from None
+        raise NotebookProblem("not_notebook", _("{name} is a damaged notebook that Jupyter cannot "
+                                                "read: {error}").format(name=name, error=error)) from None
 
 
 def _too_large(name: str) -> NotebookProblem:
-    return NotebookProblem("too_large", f"{name} is over {MAX_NOTEBOOK_BYTES // 2**20} MiB: clear its "
-                                        "outputs (Kernel → Restart & Clear Output), save, and hand it "
-                                        "in again.")
+    return NotebookProblem("too_large", _("{name} is over {size} MiB: clear its outputs (Kernel → Restart "
+                                          "& Clear Output), save, and hand it in again.").format(
+                                              name=name, size=MAX_NOTEBOOK_BYTES // 2**20))
 
 
 def exercise_file_of(name: str, folder: str, notebook: NotebookNode) -> str:
@@ -103,8 +104,9 @@ def exercise_file_of(name: str, folder: str, notebook: NotebookNode) -> str:
     for stem in candidates:
         if stem in known:
             return stem
-    raise NotebookProblem("unknown_notebook", f"{name} is not one of the kit's notebooks: name "
-                                              f"it after its exercise file ({', '.join(known)}).")
+    raise NotebookProblem("unknown_notebook", _("{name} is not one of the kit's notebooks: name it after "
+                                                "its exercise file ({files}).").format(
+                                                    name=name, files=", ".join(known)))
 
 
 def is_check_cell(cell: NotebookNode) -> bool:

@@ -21,6 +21,9 @@ import tempfile
 from pathlib import Path
 
 from nnkit.course import layout
+from nnkit.grade.output.feedback import title
+from nnkit.i18n import lang
+from nnkit.i18n.lang import N_, _, ngettext
 from nnkit.publish.release import (
     Files,
     data_files,
@@ -57,6 +60,7 @@ set -uo pipefail
 ROOT="${NNKIT_GRADESCOPE_ROOT:-/autograder}"
 PYTHON="${NNKIT_PYTHON:-/autograder/venv/bin/python}"
 if [ ! -x "$PYTHON" ]; then PYTHON="$(command -v python3)"; fi
+export NNKIT_LANG="${NNKIT_LANG:-@LANG@}"  # the language of the feedback, chosen by `nnkit gradescope`
 exec "$PYTHON" -m nnkit.publish.gradescope --root "$ROOT" --visibility @VISIBILITY@ "$@"
 """
 
@@ -76,8 +80,8 @@ def bundle(root: Path, visibility: str = "visible") -> Files:
     for part in (package_files, exercise_files, data_files, autograder_files):
         kit.update(part(root))
     if visibility not in VISIBILITIES:
-        raise ValueError(f"visibility must be one of {', '.join(VISIBILITIES)}")
-    run_autograder = RUN_AUTOGRADER.replace("@VISIBILITY@", visibility)
+        raise ValueError(_("visibility must be one of {choices}").format(choices=", ".join(VISIBILITIES)))
+    run_autograder = RUN_AUTOGRADER.replace("@VISIBILITY@", visibility).replace("@LANG@", lang.language())
     files: Files = {"setup.sh": SETUP_SH.encode(), "run_autograder": run_autograder.encode()}
     files.update({f"kit/{name}": content for name, content in kit.items()})
     return files
@@ -95,7 +99,7 @@ def run(out: Path, visibility: str = "visible") -> int:
     except ValueError as error:
         print(f"nnkit gradescope: {error}")
         return 2
-    print(f"nnkit gradescope: wrote {path} (upload it as the assignment's autograder)")
+    print(_("nnkit gradescope: wrote {path} (upload it as the assignment's autograder)").format(path=path))
     return 0
 
 
@@ -107,12 +111,12 @@ def convert(results: dict, feedback: str = "", notes: list[str] | None = None,
     students = results.get("students") or []
     problems = list(notes or []) + [p["message"] for p in results.get("class_problems", [])]
     if not students:
-        return failure("\n".join(problems) or "No submission was found to grade.")
+        return failure("\n".join(problems) or _("No submission was found to grade."))
     record = students[0]
     problems += [p["message"] for p in record.get("problems", [])]
     tests = []
     if problems:
-        tests.append({"name": "Your submission", "status": "failed", "output": "\n".join(problems),
+        tests.append({"name": _("Your submission"), "status": "failed", "output": "\n".join(problems),
                       "visibility": visibility})
     for exercise in record["exercises"]:
         checks = [t for t in record["tests"] if t.get("exercise") == exercise["id"]]
@@ -124,26 +128,32 @@ def convert(results: dict, feedback: str = "", notes: list[str] | None = None,
             "output": _exercise_output(exercise, checks),
             "visibility": visibility,
         })
-    summary = f"Score: {record['total']} / {record['max_total']}"
+    summary = _("Score: {total} / {max_total}").format(total=record["total"], max_total=record["max_total"])
     return {"score": record["total"], "output": feedback or summary,
             "output_format": "md" if feedback else "text", "stdout_visibility": "hidden",
             "tests": tests}
 
 
+# Why an exercise earned nothing, by the kind results.json records.
+ZEROED_BY = {"forbidden": N_("forbidden"), "not_started": N_("not started"), "submission": N_("submission"),
+             "no_value": N_("no value")}
+
+
 def _exercise_output(exercise: dict, checks: list[dict]) -> str:
     if not checks:
-        return "No check ran for this exercise."
+        return _("No check ran for this exercise.")
     lines = []
     if exercise.get("zeroed_by"):
-        lines.append(f"0 points ({exercise['zeroed_by'].replace('_', ' ')}).")
+        lines.append(_("0 points ({reason}).").format(reason=_(ZEROED_BY.get(exercise["zeroed_by"],
+                                                                              exercise["zeroed_by"]))))
     for check in checks:
         mark = "✓" if check["status"] == "passed" else "✗"
-        lines.append(f"{mark} {check['test'].removeprefix('test_').replace('_', ' ')}")
+        lines.append(f"{mark} {title(check['test'])}")
         if check["status"] != "passed":
             lines += [f"    {line}" for line in (check.get("message") or check["status"]).splitlines()]
             if check.get("output"):
                 printed = check["output"].splitlines()
-                lines += ["    Your code printed:"] + [f"      {line}" for line in printed]
+                lines += ["    " + _("Your code printed:")] + [f"      {line}" for line in printed]
     text = "\n".join(lines)
     return text if len(text) <= MAX_TEST_OUTPUT else text[:MAX_TEST_OUTPUT] + "\n… (cut)"
 
@@ -151,7 +161,7 @@ def _exercise_output(exercise: dict, checks: list[dict]) -> str:
 def failure(message: str) -> dict:
     """A result that tells the student grading did not happen (Gradescope shows 0)."""
     return {"score": 0, "output": message, "stdout_visibility": "hidden",
-            "tests": [{"name": "Grading", "status": "failed", "score": 0, "max_score": 0,
+            "tests": [{"name": _("Grading"), "status": "failed", "score": 0, "max_score": 0,
                        "output": message, "visibility": "visible"}]}
 
 
@@ -169,7 +179,7 @@ def grade(root: Path, course: Path | None = None, visibility: str = "visible") -
         if (root / "submission").is_dir():  # nnkit grade stages it: no symlink is followed
             shutil.copytree(root / "submission", student, symlinks=True)
         else:
-            notes.append("No submission folder was found.")
+            notes.append(_("No submission folder was found."))
             student.mkdir(parents=True)
         command = [sys.executable, "-m", "nnkit", "grade", str(student.parent), "--out", str(out),
                    "--course", str(course)]
@@ -180,13 +190,14 @@ def grade(root: Path, course: Path | None = None, visibility: str = "visible") -
             feedback = feedback_page.read_text(encoding="utf-8") if feedback_page.is_file() else ""
             gradescope = convert(results, feedback, notes, visibility)
         except (OSError, ValueError, KeyError) as error:
-            print(f"nnkit grade exited with {code} and no usable results.json: {error}")
-            gradescope = failure("The autograder could not grade this submission. Your instructor "
-                                 "can see why in the autograder's output.")
+            print(_("nnkit grade exited with {code} and no usable results.json: {error}").format(code=code, error=error))
+            gradescope = failure(_("The autograder could not grade this submission. Your instructor can see why in "
+                                   "the autograder's output."))
     temporary = target.with_name(target.name + ".tmp")
     temporary.write_text(json.dumps(gradescope, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     temporary.replace(target)
-    print(f"Wrote {target}: {gradescope['score']} points")
+    print(ngettext("Wrote {target}: {score} point", "Wrote {target}: {score} points",
+                   int(gradescope["score"])).format(target=target, score=gradescope["score"]))
     return 0
 
 

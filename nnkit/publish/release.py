@@ -6,6 +6,10 @@ and schema pictures (`data/`), the release notebooks (`notebooks/`, made by nbgr
 preprocessors: solution regions replaced, hidden test regions removed), the `nnkit` package
 with a pyproject so that `pip install ./BUNDLE` gives `nnkit check/watch/hint`, and a README
 written for students. Solutions, hidden tests, `source/` and `autograder/` never enter it.
+
+`--lang` picks the edition: its stubs (the solutions' prose translated, made here), its nbgrader
+notebooks (`source-<lang>/`) and its README. Every bundle carries every language's catalogs of the
+tool and of the public course, so its messages follow the student's language whatever the edition.
 """
 
 from __future__ import annotations
@@ -14,7 +18,10 @@ import shutil
 import zipfile
 from pathlib import Path
 
+from nnkit.build import editions
 from nnkit.course import catalog, layout
+from nnkit.i18n import course, lang, prose
+from nnkit.i18n.lang import _
 
 Files = dict[str, bytes]  # a bundle: relative path (with "/") → content
 
@@ -43,20 +50,27 @@ def package_files(root: Path) -> Files:
     return {name: path.read_bytes() for name, path in files.items()}
 
 
-def exercise_files(root: Path) -> Files:
-    """Stubs, public checks and the course's public files: exactly the files of `exercises/` named here."""
+def exercise_files(root: Path, code: str = lang.SOURCE) -> Files:
+    """Stubs (of the edition `code`), public checks and the course's public files and compiled
+    catalogs: exactly the files of `exercises/` named here."""
     folder = root / "exercises"
-    names = [f"{stem}.py" for stem in catalog.files()] + [f"test_{stem}.py" for stem in catalog.files()]
-    names += COURSE_FILES
-    return {f"exercises/{name}": (folder / name).read_bytes() for name in names if (folder / name).is_file()}
+    names = [f"test_{stem}.py" for stem in catalog.files()] + list(COURSE_FILES)
+    files = {f"exercises/{name}": (folder / name).read_bytes() for name in names if (folder / name).is_file()}
+    for stem in catalog.files():
+        files[f"exercises/{stem}.py"] = ((folder / f"{stem}.py").read_bytes() if code == lang.SOURCE
+                                         else editions.stub(root, stem, code).encode("utf-8"))
+    files.update({f"exercises/{path.relative_to(folder).as_posix()}": path.read_bytes()
+                  for path in sorted((folder / course.PUBLIC[0].name).rglob("*.mo"))})
+    return files
 
 
-def data_files(root: Path) -> Files:
-    """The iris data and the schema pictures."""
+def data_files(root: Path, code: str = lang.SOURCE) -> Files:
+    """The iris data and the schema pictures (those of the edition `code`, drawn into
+    `data/schemas/<lang>/` by `data/schemas/draw_schemas.py`)."""
     folder = root / "data"
     files = {f"data/{name}": (folder / name).read_bytes() for name in DATA_FILES}
-    files.update({f"data/schemas/{path.name}": path.read_bytes()
-                  for path in sorted((folder / "schemas").glob("*.png"))})
+    pictures = folder / "schemas" / ("" if code == lang.SOURCE else code)
+    files.update({f"data/schemas/{path.name}": path.read_bytes() for path in sorted(pictures.glob("*.png"))})
     return files
 
 
@@ -82,18 +96,27 @@ def release_notebook(source: str) -> str:
     return nbformat.writes(notebook) + "\n"
 
 
-def notebook_files(root: Path) -> Files:
-    return {f"notebooks/{stem}.ipynb":
-            release_notebook((root / "source" / stem / f"{stem}.ipynb").read_text()).encode()
+def notebook_files(root: Path, code: str = lang.SOURCE) -> Files:
+    folder = editions.nbgrader_folder(root, code)
+    return {f"notebooks/{stem}.ipynb": release_notebook((folder / stem / f"{stem}.ipynb").read_text()).encode()
             for stem in catalog.files()}
 
 
-def student_bundle(root: Path) -> Files:
-    """Every file of the student bundle."""
-    files: Files = {"README.md": (root / STUDENT_README).read_bytes(),
-                    "pyproject.toml": pyproject(root)}
-    for part in (exercise_files, data_files, notebook_files, package_files):
-        files.update(part(root))
+def readme(root: Path, code: str = lang.SOURCE) -> bytes:
+    """The student README of the edition `code`, translated paragraph by paragraph."""
+    text = (root / STUDENT_README).read_text(encoding="utf-8")
+    if code == lang.SOURCE:
+        return text.encode("utf-8")
+    return (prose.translate_text(text, course.catalogs(root, code).gettext).rstrip("\n") + "\n").encode("utf-8")
+
+
+def student_bundle(root: Path, code: str = lang.SOURCE) -> Files:
+    """Every file of the student bundle of the edition `code`."""
+    files: Files = {"README.md": readme(root, code), "pyproject.toml": pyproject(root)}
+    files.update(exercise_files(root, code))
+    files.update(data_files(root, code))
+    files.update(notebook_files(root, code))
+    files.update(package_files(root))
     return files
 
 
@@ -119,13 +142,20 @@ def write_zip(files: Files, path: Path, prefix: str = "") -> None:
     temporary.replace(path)
 
 
-def build(out: Path, root: Path | None = None, force: bool = False) -> tuple[Path, Path]:
-    """Write the bundle to OUT/ and OUT.zip; return both paths."""
+def build(out: Path, root: Path | None = None, force: bool = False,
+          code: str | None = None) -> tuple[Path, Path]:
+    """Write the bundle of the edition `code` (default: the language chosen) to OUT/ and OUT.zip;
+    return both paths."""
     root = root or layout.course_root()
+    code = code or lang.language()
     out = Path(out).resolve()
     if out.exists() and not (out.is_dir() and not any(out.iterdir())) and not force:
-        raise FileExistsError(f"{out} exists and is not an empty folder (use --force to replace it)")
-    files = student_bundle(root)
+        raise FileExistsError(_("{folder} exists and is not an empty folder (use --force to replace it)").format(
+            folder=out))
+    if code != lang.SOURCE and code not in editions.languages(root):
+        raise ValueError(_("the course has no {language} edition: its catalog "
+                                "exercises/locale/{language}/ is missing").format(language=code))
+    files = student_bundle(root, code)
     if out.is_dir():
         shutil.rmtree(out)
     elif out.exists():
@@ -139,12 +169,12 @@ def build(out: Path, root: Path | None = None, force: bool = False) -> tuple[Pat
 def run(out: Path, force: bool = False) -> int:
     try:
         folder, archive = build(out, force=force)
-    except FileExistsError as error:
-        print(f"nnkit release: {error}")
+    except (FileExistsError, ValueError) as error:
+        print(_("nnkit release: {error}").format(error=error))
         return 1
     except ImportError as error:
-        print(f"nnkit release: the release notebooks are made with nbgrader ({error}); install "
-              "the notebook extra: pip install -e '.[notebooks]'")
+        print(_("nnkit release: the release notebooks are made with nbgrader ({error}); install the notebook "
+                "extra: pip install -e '.[notebooks]'").format(error=error))
         return 1
-    print(f"nnkit release: wrote {folder}/ and {archive}")
+    print(_("nnkit release: wrote {folder}/ and {archive}").format(folder=folder, archive=archive))
     return 0

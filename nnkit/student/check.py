@@ -15,6 +15,7 @@ from pathlib import Path
 from rich.markup import escape
 
 from nnkit.course import catalog, layout
+from nnkit.i18n.lang import _
 from nnkit.student import client, console, rendezvous, report
 from nnkit.testing.verdict import Verdict
 from nnkit.wire.messages import Job
@@ -28,12 +29,14 @@ def in_process(job: Job) -> tuple[list[Verdict], str | None]:
 
         verdicts, problems = public_checks.run_checks(job.ids, job.path)
     except ImportError as error:
-        return [], (f"The checks need {error.name or 'a library'}, which does not import here ({error}). "
-                    "Install the kit as its README says: pip install torch==2.13.0 -e .")
+        return [], _("The checks need {library}, which does not import here ({error}). Install the kit as "
+                     "its README says: pip install torch==2.13.0 -e .").format(
+                         library=error.name or _("a library"), error=error)
     except Exception as error:
         log = Path(tempfile.gettempdir()) / "nnkit-check-error.log"
         log.write_text(traceback.format_exc(), encoding="utf-8", errors="replace")
-        return [], f"The checks could not run ({type(error).__name__}: {error}). Details: {log}"
+        return [], _("The checks could not run ({kind}: {error}). Details: {log}").format(
+            kind=type(error).__name__, error=error, log=log)
     return verdicts, "; ".join(problems) or None
 
 

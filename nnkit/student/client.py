@@ -13,6 +13,7 @@ import socket
 import subprocess
 import time
 
+from nnkit.i18n.lang import _
 from nnkit.student import rendezvous, system
 from nnkit.wire import frames, messages
 
@@ -125,16 +126,17 @@ def command(action: str) -> int:
     place = rendezvous.rendezvous()
     if action == "stop":
         pid = stop()
-        out.print(f"Stopped the check server (pid {pid})." if pid else "No check server was running.")
+        out.print(_("Stopped the check server (pid {pid}).").format(pid=pid) if pid
+                  else _("No check server was running."))
         return 0
     if action == "start" and not rendezvous.enabled():
-        out.print(f"The check server is off: {rendezvous.ENV_SWITCH} is set to "
-                  f"{os.environ.get(rendezvous.ENV_SWITCH)!r}.")
+        out.print(_("The check server is off: {switch} is set to {value!r}.").format(
+            switch=rendezvous.ENV_SWITCH, value=os.environ.get(rendezvous.ENV_SWITCH)))
         return 1
     pid = start() if action == "start" else ping()
     if pid:
-        out.print(f"Check server running (pid {pid}); its log is {place.log}")
+        out.print(_("Check server running (pid {pid}); its log is {log}").format(pid=pid, log=place.log))
         return 0
-    out.print(f"The check server did not start; see {place.log}" if action == "start"
-              else f"No check server is running (log: {place.log}).")
+    out.print(_("The check server did not start; see {log}").format(log=place.log) if action == "start"
+              else _("No check server is running (log: {log}).").format(log=place.log))
     return 1

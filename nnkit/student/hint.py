@@ -8,6 +8,8 @@ from pathlib import Path
 from rich.markup import escape
 
 from nnkit.course import catalog, layout
+from nnkit.i18n.course import _ as course_text
+from nnkit.i18n.lang import _
 from nnkit.student.console import console as terminal
 
 STATE = ".nnkit-hints.json"
@@ -34,18 +36,22 @@ def run(selector: str, level: int | None = None) -> int:
         return 2
     if len(chosen) != 1:
         ids = ", ".join(e.id for e in chosen)
-        console.print(f"{selector!r} names several exercises; ask for one of: {ids}")
+        console.print(escape(_("{selector!r} names several exercises; ask for one of: {ids}").format(
+            selector=selector, ids=ids)))
         return 2
     exercise = chosen[0]
     seen = _load()
     shown = min(level if level else seen.get(exercise.id, 0) + 1, len(exercise.hints))
     for number, text in enumerate(exercise.hints[:shown], start=1):
-        console.print(f"[bold]Hint {number}/{len(exercise.hints)} for {exercise.id}:[/] {escape(text)}")
+        title = _("Hint {number}/{count} for {id}:").format(number=number, count=len(exercise.hints),
+                                                            id=exercise.id)
+        console.print(f"[bold]{escape(title)}[/] {escape(course_text(text))}")
     if shown < len(exercise.hints):
-        console.print(f"[dim]Run `nnkit hint {exercise.id}` again for a more specific hint.[/]")
+        more = _("Run `nnkit hint {id}` again for a more specific hint.").format(id=exercise.id)
     else:
-        console.print("[dim]That was the last hint. The checks' messages say what is still wrong: "
-                      f"`nnkit check {exercise.id}`.[/]")
+        more = _("That was the last hint. The checks' messages say what is still wrong: "
+                 "`nnkit check {id}`.").format(id=exercise.id)
+    console.print(f"[dim]{escape(more)}[/]")
     seen[exercise.id] = max(shown, seen.get(exercise.id, 0))
     try:
         _state_file().write_text(json.dumps(seen, indent=1, sort_keys=True))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from nnkit.course import catalog, layout
+from nnkit.i18n.lang import _
 from nnkit.submission.proxy import local_submission
 from nnkit.testing import run
 from nnkit.testing.verdict import Verdict
@@ -21,8 +22,9 @@ def run_checks(exercise_ids: list[str], path: Path | str | None = None) -> tuple
     stems = list(dict.fromkeys(catalog.by_id(i).file for i in exercise_ids))
     tests = layout.checks_of(layout.exercises_dir(), stems)
     if not tests:
-        return [], [f"no public checks found in {layout.exercises_dir()}"]
+        return [], [_("no public checks found in {folder}").format(folder=layout.exercises_dir())]
     data = layout.data_dir(folder)
     checks = run.Run(local_submission(folder, data), folder, data, set(exercise_ids), reveal=True)
     run.run(tests, checks, layout.course_root())
-    return checks.results(), checks.problems + [f"a check without an exercise marker: {test}" for test in checks.unmarked]
+    return checks.results(), checks.problems + [_("a check without an exercise marker: {test}").format(test=test)
+                                                for test in checks.unmarked]

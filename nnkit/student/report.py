@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from nnkit.course.catalog import Exercise
+from nnkit.i18n.lang import _, ngettext
 from nnkit.student.console import symbols
 from nnkit.testing.verdict import Verdict
 
@@ -45,7 +46,9 @@ def show(console: Console, chosen: list[Exercise], verdicts: list[Verdict], fold
     grouped = by_exercise(chosen, verdicts)
     states = {exercise_id: status(found) for exercise_id, found in grouped.items()}
     done = sum(state == "done" for state in states.values())
-    console.print(f"[bold]Progress: {done}/{len(chosen)} exercises done[/] ({escape(str(folder))})")
+    progress = ngettext("Progress: {done}/{total} exercise done", "Progress: {done}/{total} exercises done",
+                        len(chosen)).format(done=done, total=len(chosen))
+    console.print(f"[bold]{progress}[/] ({escape(str(folder))})")
     for stem in dict.fromkeys(e.file for e in chosen):
         marks = "  ".join(f"[{COLOURS[states[e.id]]}]{mark[states[e.id]]}[/] {e.name}"
                           for e in chosen if e.file == stem)
@@ -55,14 +58,15 @@ def show(console: Console, chosen: list[Exercise], verdicts: list[Verdict], fold
         return 1
     first = next((v for e in chosen for v in grouped[e.id] if not v.passed), None)
     if first is None and done == len(chosen):
-        console.print("[green]All selected checks pass.[/]" if chosen else "Nothing selected.")
+        console.print(f"[green]{_('All selected checks pass.')}[/]" if chosen else _("Nothing selected."))
         return 0
     if first is None:
         missing = next(e.id for e in chosen if states[e.id] != "done")
-        console.print(f"\n[red]No check ran for {missing}: are the checks in {escape(str(folder))}?[/]")
+        text = _("No check ran for {exercise}: are the checks in {folder}?").format(exercise=missing, folder=folder)
+        console.print(f"\n[red]{escape(text)}[/]")
         return 1
     console.print(f"\n[bold red]{mark['failed']} {first.exercise}[/] [dim]({escape(first.test)})[/]")
     console.print(escape(first.message.rstrip()))
-    console.print(f"\n[dim]Stuck? `nnkit hint {first.exercise}`. "
-                  f"Check just this one: `nnkit check {first.exercise}`.[/]")
+    stuck = _("Stuck? `nnkit hint {id}`. Check just this one: `nnkit check {id}`.").format(id=first.exercise)
+    console.print(f"\n[dim]{escape(stuck)}[/]")
     return 1

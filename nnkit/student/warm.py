@@ -22,6 +22,7 @@ import traceback
 from pathlib import Path
 from typing import BinaryIO
 
+from nnkit.i18n.lang import _
 from nnkit.student import system
 from nnkit.wire import frames, messages
 from nnkit.wire.messages import Done, Job, Warm
@@ -55,7 +56,7 @@ class WarmProcess:
 
     def _await_warm(self, process: subprocess.Popen, ready: threading.Event) -> None:
         try:
-            header, _ = frames.read(process.stdout)
+            header, _payload = frames.read(process.stdout)
             forks = messages.decode(header, Warm).forks
             if process is self.process:
                 self.forks = forks
@@ -84,7 +85,7 @@ class WarmProcess:
                 return Done(problem=ended_early(self.log))
             try:
                 frames.write(self.process.stdin, job.header())
-                header, _ = frames.read(self.process.stdout)
+                header, _payload = frames.read(self.process.stdout)
                 done = messages.decode(header, Done)
             except (frames.FrameError, messages.MessageError):
                 self.close()
@@ -112,10 +113,13 @@ class WarmProcess:
 
 
 def ended_early(log: Path | None) -> str:
-    where = f" (see {log})" if log else ""
-    return (f"The process running the checks ended before it answered{where}. If your code ends its "
-            "own process (os._exit, sys.exit at import time), remove that; else run "
-            "`nnkit check --no-server` to see what happens.")
+    if log:
+        return _("The process running the checks ended before it answered (see {log}). If your code ends "
+                 "its own process (os._exit, sys.exit at import time), remove that; else run "
+                 "`nnkit check --no-server` to see what happens.").format(log=log)
+    return _("The process running the checks ended before it answered. If your code ends its own process "
+             "(os._exit, sys.exit at import time), remove that; else run `nnkit check --no-server` to see "
+             "what happens.")
 
 
 # ---------------------------------------------------------------- the warm process itself
@@ -130,8 +134,8 @@ def run_job(job: Job) -> Done:
         verdicts, problems = public_checks.run_checks(job.ids, job.path)
     except Exception as error:
         print(traceback.format_exc(), file=sys.stderr, flush=True)
-        return Done(problem=f"The checks could not run here ({type(error).__name__}: {error}); try "
-                            "`nnkit check --no-server`.")
+        return Done(problem=_("The checks could not run here ({kind}: {error}); try "
+                              "`nnkit check --no-server`.").format(kind=type(error).__name__, error=error))
     return Done(verdicts=[v.to_dict() for v in verdicts], problem="; ".join(problems) or None)
 
 
@@ -151,15 +155,15 @@ def forked(job: Job) -> Done:
     os.close(writing)
     with os.fdopen(reading, "rb") as answer:
         try:
-            header, _ = frames.read(answer)
+            header, _payload = frames.read(answer)
             done = messages.decode(header, Done)
         except (frames.FrameError, messages.MessageError):
             done = None
-    _, status = os.waitpid(pid, 0)
+    _pid, status = os.waitpid(pid, 0)
     if done is None:
-        done = Done(problem=f"The checks' process ended with status {os.waitstatus_to_exitcode(status)} "
-                            "before it answered. If your code ends its own process (os._exit, sys.exit at "
-                            "import time), remove that.")
+        done = Done(problem=_("The checks' process ended with status {status} before it answered. If your "
+                              "code ends its own process (os._exit, sys.exit at import time), remove "
+                              "that.").format(status=os.waitstatus_to_exitcode(status)))
     return done
 
 
@@ -171,7 +175,7 @@ def serve(requests: BinaryIO, answers: BinaryIO) -> int:
     frames.write(answers, Warm(pid=os.getpid(), forks=forks).header())
     while True:
         try:
-            header, _ = frames.read(requests)
+            header, _payload = frames.read(requests)
             job = messages.decode(header, Job)
         except (frames.FrameError, messages.MessageError):
             return 0  # the owner went away

@@ -15,6 +15,7 @@ from pathlib import Path
 from rich.markup import escape
 
 from nnkit.course import catalog, layout
+from nnkit.i18n.lang import _
 from nnkit.student import console, report
 from nnkit.student.warm import WarmProcess
 from nnkit.testing.verdict import Verdict
@@ -57,7 +58,9 @@ def recheck(warm: WarmProcess, folder: Path) -> int:
     done = warm.run(Job(ids=[e.id for e in chosen], path=str(folder), cwd=os.getcwd(), env=dict(os.environ)))
     out.clear()
     code = report.show(out, chosen, [Verdict.from_dict(v) for v in done.verdicts], folder, done.problem)
-    out.print(f"\n[dim]Watching for saves{console.symbols(out.file)['ellipsis']} (Ctrl-C to stop)[/]")
+    watching = _("Watching for saves{ellipsis} (Ctrl-C to stop)").format(
+        ellipsis=console.symbols(out.file)["ellipsis"])
+    out.print(f"\n[dim]{escape(watching)}[/]")
     return code
 
 
@@ -65,20 +68,21 @@ def run(path: Path | None = None, poll: bool = False) -> int:
     out = console.console()
     folder = layout.submission_folder(path)
     if not folder.is_dir():
-        out.print(f"[red]{escape(str(folder))} is not a folder of exercises.[/]")
+        out.print(f"[red]{escape(_('{folder} is not a folder of exercises.').format(folder=folder))}[/]")
         return 2
-    out.print("Starting: the first check imports torch, later ones start at once.")
+    out.print(_("Starting: the first check imports torch, later ones start at once."))
     polled = poll_changes(folder)  # the snapshot is taken now, so no save is missed
     warm = WarmProcess()
     try:
         recheck(warm, folder)
         if not poll:
             try:
-                for _ in event_changes(folder):
+                for _change in event_changes(folder):
                     recheck(warm, folder)
             except (ImportError, OSError, RuntimeError) as error:
-                out.print(f"[yellow]File events unavailable ({escape(str(error))}); polling instead.[/]")
-        for _ in polled:
+                unavailable = _("File events unavailable ({error}); polling instead.").format(error=error)
+                out.print(f"[yellow]{escape(unavailable)}[/]")
+        for _change in polled:
             recheck(warm, folder)
     except KeyboardInterrupt:
         pass

@@ -6,6 +6,8 @@ import codecs
 import tokenize
 from pathlib import Path
 
+from nnkit.i18n.lang import _
+
 MAX_SOURCE_BYTES = 1024 * 1024
 
 
@@ -21,22 +23,25 @@ def read_source(path: Path) -> str:
     """Return the file's text; a UTF-8 BOM or a PEP 263 coding line is honoured."""
     path = Path(path)
     if not path.is_file():
-        raise SourceProblem("missing_file", f"{path.name} is missing from the submission: "
-                                            "hand in the file with this exact name.")
+        raise SourceProblem("missing_file", _("{name} is missing from the submission: hand in the file with "
+                                              "this exact name.").format(name=path.name))
     size = path.stat().st_size
     if size > MAX_SOURCE_BYTES:
-        raise SourceProblem("too_large", f"{path.name} is {size // 1024} KiB, over the limit of "
-                                         f"{MAX_SOURCE_BYTES // 1024} KiB for one exercise file.")
+        raise SourceProblem("too_large", _("{name} is {size} KiB, over the limit of {limit} KiB for one "
+                                           "exercise file.").format(name=path.name, size=size // 1024,
+                                                                    limit=MAX_SOURCE_BYTES // 1024))
     raw = path.read_bytes()
     try:
-        encoding, _ = tokenize.detect_encoding(iter(raw.splitlines(keepends=True)).__next__)
+        encoding, _lines = tokenize.detect_encoding(iter(raw.splitlines(keepends=True)).__next__)
         return raw.decode(encoding).removeprefix("\ufeff")
     except (SyntaxError, UnicodeDecodeError, LookupError):
         pass
     guess = _guess_encoding(raw)
-    raise SourceProblem("encoding", f"{path.name} is not UTF-8 text"
-                        + (f" (it looks like {guess})" if guess else "")
-                        + ": save it as UTF-8 in your editor and hand it in again.")
+    if guess:
+        raise SourceProblem("encoding", _("{name} is not UTF-8 text (it looks like {guess}): save it as UTF-8 "
+                                          "in your editor and hand it in again.").format(name=path.name, guess=guess))
+    raise SourceProblem("encoding", _("{name} is not UTF-8 text: save it as UTF-8 in your editor and hand it in "
+                                      "again.").format(name=path.name))
 
 
 def _guess_encoding(raw: bytes) -> str | None:

@@ -11,14 +11,25 @@ import html
 import re
 
 from nnkit.grade import scoring
+from nnkit.i18n import lang
+from nnkit.i18n.lang import N_, _
 
 MAX_PAGE_OUTPUT = 20_000
 SYMBOL = {"passed": "✓", "failed": "✗", "error": "✗", "timeout": "⏱"}
 
 
 def title(test: str) -> str:
-    """A test's name as a sentence: test_mse_of_the_example → "mse of the example"."""
-    return test.removeprefix("test_").replace("_", " ")
+    """A test's name as a sentence: test_mse_of_the_example → "mse of the example". Test names are
+    English; in another language the name is shown as it is written, as code."""
+    return test.removeprefix("test_").replace("_", " ") if lang.language() == lang.SOURCE else test
+
+
+def _md_title(test: str) -> str:
+    return _md_text(title(test)) if lang.language() == lang.SOURCE else f"`{test}`"
+
+
+def _html_title(test: str) -> str:
+    return html.escape(title(test)) if lang.language() == lang.SOURCE else f"<code>{html.escape(test)}</code>"
 
 
 def _fence(text: str) -> str:
@@ -32,12 +43,12 @@ def _md_text(text: str) -> str:
 
 def _status(exercise: dict) -> str:
     if exercise["zeroed_by"]:
-        return {"forbidden": "0: a call that is not allowed", "not_started": "not started",
-                "submission": "0: the file could not be used",
-                scoring.NO_VALUE: "0: no check of its values passed"}.get(exercise["zeroed_by"], "0")
+        return _({"forbidden": N_("0: a call that is not allowed"), "not_started": N_("not started"),
+                  "submission": N_("0: the file could not be used"),
+                  scoring.NO_VALUE: N_("0: no check of its values passed")}.get(exercise["zeroed_by"], "0"))
     if not exercise["tests"]:
-        return "no checks"
-    return "done" if exercise["earned"] == exercise["points"] else "partly"
+        return _("no checks")
+    return _("done") if exercise["earned"] == exercise["points"] else _("partly")
 
 
 def _failures(record: dict) -> list[tuple[dict, str]]:
@@ -54,29 +65,30 @@ def _failures(record: dict) -> list[tuple[dict, str]]:
 
 
 def markdown(record: dict) -> str:
-    lines = [f"# Feedback for {_md_text(record['student'])}", "",
-             f"**Score: {scoring.text(record['total'])} / {record['max_total']}**", ""]
+    score = _score(record)
+    lines = ["# " + _("Feedback for {student}").format(student=_md_text(record["student"])), "",
+             f"**{score}**", ""]
     if record["problems"]:
-        lines += ["## About your submission", ""]
+        lines += ["## " + _("About your submission"), ""]
         lines += [f"- {_md_text(problem['message'])}" for problem in record["problems"]] + [""]
-    lines += ["## Exercises", "", "| Exercise | Points | Status |", "|---|---|---|"]
+    lines += ["## " + _("Exercises"), "", f"| {_('Exercise')} | {_('Points')} | {_('Status')} |", "|---|---|---|"]
     for exercise in record["exercises"]:
         lines.append(f"| `{exercise['id']}` | {scoring.text(exercise['earned'])} / {exercise['points']} "
                      f"| {_status(exercise)} |")
     failures = _failures(record)
     if failures:
-        lines += ["", "## What to fix", ""]
+        lines += ["", "## " + _("What to fix"), ""]
     for test, output in failures:
-        message = test["message"] or "This check failed."
+        message = test["message"] or _("This check failed.")
         fence = _fence(message)
         heading = (f"### {SYMBOL.get(test['status'], '✗')} `{test['exercise'] or '?'}`: "
-                   f"{_md_text(title(test['test']))}")
+                   f"{_md_title(test['test'])}")
         lines += [heading, "", fence, message.rstrip(), fence, ""]
         if output.strip():
             fence = _fence(output)
-            lines += ["Your code printed:", "", fence, output.rstrip(), fence, ""]
+            lines += [_("Your code printed:"), "", fence, output.rstrip(), fence, ""]
     if not failures and record["tests"]:
-        lines += ["", "Every check passed. Well done!"]
+        lines += ["", _("Every check passed. Well done!")]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -89,31 +101,37 @@ pre{background:#f6f6f6;padding:.6rem;overflow-x:auto;white-space:pre-wrap}
 def page(record: dict) -> str:
     """The same content as `markdown`, as a self-contained HTML page; everything is escaped."""
     e = html.escape
-    parts = [(f"<!doctype html><html lang=en><meta charset=utf-8><title>Feedback for "
-              f"{e(record['student'])}</title><style>{STYLE}</style><body>"),
-             f"<h1>Feedback for {e(record['student'])}</h1>",
-             f"<p><strong>Score: {scoring.text(record['total'])} / {record['max_total']}</strong></p>"]
+    heading = e(_("Feedback for {student}").format(student=record["student"]))
+    parts = [(f"<!doctype html><html lang={lang.language()}><meta charset=utf-8><title>{heading}</title>"
+              f"<style>{STYLE}</style><body>"),
+             f"<h1>{heading}</h1>",
+             f"<p><strong>{e(_score(record))}</strong></p>"]
     if record["problems"]:
-        parts.append("<h2>About your submission</h2><ul>"
+        parts.append(f"<h2>{e(_('About your submission'))}</h2><ul>"
                      + "".join(f"<li>{e(p['message'])}</li>" for p in record["problems"]) + "</ul>")
     rows = "".join(
         f"<tr><td><code>{e(x['id'])}</code></td><td>{scoring.text(x['earned'])} / {x['points']}</td>"
         f"<td class={_css(x)}>{e(_status(x))}</td></tr>" for x in record["exercises"])
-    parts.append(f"<h2>Exercises</h2><table><tr><th>Exercise</th><th>Points</th><th>Status</th></tr>"
-                 f"{rows}</table>")
+    parts.append(f"<h2>{e(_('Exercises'))}</h2><table><tr><th>{e(_('Exercise'))}</th><th>{e(_('Points'))}</th>"
+                 f"<th>{e(_('Status'))}</th></tr>{rows}</table>")
     failures = _failures(record)
     if failures:
-        parts.append("<h2>What to fix</h2>")
+        parts.append(f"<h2>{e(_('What to fix'))}</h2>")
     for test, output in failures:
         parts.append(f"<h3>{SYMBOL.get(test['status'], '✗')} <code>{e(test['exercise'] or '?')}</code>: "
-                     f"{e(title(test['test']))}</h3><pre>{e(test['message'] or 'This check failed.')}</pre>")
+                     f"{_html_title(test['test'])}</h3><pre>{e(test['message'] or _('This check failed.'))}</pre>")
         if output.strip():
-            parts.append(f"<p>Your code printed:</p><pre>{e(output)}</pre>")
+            parts.append(f"<p>{e(_('Your code printed:'))}</p><pre>{e(output)}</pre>")
     if not failures and record["tests"]:
-        parts.append("<p>Every check passed. Well done!</p>")
+        parts.append(f"<p>{e(_('Every check passed. Well done!'))}</p>")
     return "\n".join(parts) + "\n</body></html>\n"
 
 
+def _score(record: dict) -> str:
+    return _("Score: {total} / {max_total}").format(total=scoring.text(record["total"]), max_total=record["max_total"])
+
+
 def _css(exercise: dict) -> str:
-    status = _status(exercise)
-    return "done" if status == "done" else "partly" if status == "partly" else "zero"
+    if exercise["zeroed_by"] or not exercise["tests"]:
+        return "zero"
+    return "done" if exercise["earned"] == exercise["points"] else "partly"

@@ -18,26 +18,40 @@ from rich.table import Table
 
 from nnkit.course import catalog
 from nnkit.grade import scoring
+from nnkit.i18n.lang import N_, _, ngettext
+
+# The gradebook notes a submission problem by its kind, as results.json names it; other languages
+# translate these names.
+PROBLEMS = frozenset((
+    N_("missing_file"), N_("empty"), N_("ambiguous"), N_("ignored_file"), N_("ignored_entry"), N_("duplicate"),
+    N_("too_many_files"), N_("too_large"), N_("unreadable"), N_("encoding"), N_("syntax_error"), N_("symlink"),
+    N_("unsafe_path"), N_("not_json"), N_("not_notebook"), N_("unknown_notebook"),
+))
 
 
 def protections(console: Console, info: dict) -> None:
     """One line of what is enforced; every protection that is off, in red."""
     limits = info["rlimits"]
-    sandbox = "[green]bubblewrap sandbox[/]" if info["bwrap"] else "[bold red]NO sandbox[/]"
-    private = ", a private /tmp and no network per worker" if info["worker_namespaces"] != "none" else ""
-    console.print(f"Isolation: {sandbox}{private}; workers as uid {info['worker_uid']}; "
-                  f"{info['call_seconds']:g} s a call, {info['total_seconds']:g} s a submission; "
-                  f"memory {limits['AS'] >> 20} MiB, CPU {limits['CPU']} s, files {limits['FSIZE'] >> 20} MiB, "
-                  f"{limits['NOFILE']} open files, {limits['NPROC']} processes, no core dumps; "
-                  "1 torch thread.")
+    if not info["bwrap"]:
+        isolation = _("[bold red]NO sandbox[/]")
+    elif info["worker_namespaces"] != "none":
+        isolation = _("[green]bubblewrap sandbox[/], a private /tmp and no network per worker")
+    else:
+        isolation = _("[green]bubblewrap sandbox[/]")
+    console.print(_("Isolation: {isolation}; workers as uid {uid}; {call:g} s a call, {total:g} s a submission; "
+                    "memory {memory} MiB, CPU {cpu} s, files {files} MiB, {open} open files, {processes} "
+                    "processes, no core dumps; 1 torch thread.").format(
+                        isolation=isolation, uid=escape(str(info["worker_uid"])), call=info["call_seconds"],
+                        total=info["total_seconds"], memory=limits["AS"] >> 20, cpu=limits["CPU"],
+                        files=limits["FSIZE"] >> 20, open=limits["NOFILE"], processes=limits["NPROC"]))
     for line in info["off"]:
-        console.print(f"[bold red]Not enforced:[/] {escape(line)}")
+        console.print("[bold red]" + escape(_("Not enforced:")) + "[/] " + escape(line))
 
 
 @contextmanager
 def progress(console: Console, total: int) -> Iterator[Callable[[str], None]]:
     """A progress bar; the yielded function marks one submission done."""
-    bar = Progress(TextColumn("Grading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+    bar = Progress(TextColumn(escape(_("Grading"))), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                    TextColumn("{task.description}"), console=console, transient=True)
     with bar:
         task = bar.add_task("", total=total)
@@ -52,28 +66,29 @@ def gradebook(console: Console, records: list[dict]) -> None:
     """Points per exercise file, total and problems, one row a student."""
     files = catalog.files()
     maxima = {stem: sum(e.points for e in catalog.exercises() if e.file == stem) for stem in files}
-    table = Table(title="Gradebook (points per exercise file)", show_lines=False, pad_edge=False)
-    table.add_column("student", no_wrap=True)
+    table = Table(title=_("Gradebook (points per exercise file)"), show_lines=False, pad_edge=False)
+    table.add_column(_("student"), no_wrap=True)
     for stem in files:
         table.add_column(f"{stem[:2]}\n/{maxima[stem]}", justify="right", no_wrap=True)
-    table.add_column(f"total\n/{sum(maxima.values())}", justify="right", style="bold", no_wrap=True)
-    table.add_column("notes")
+    table.add_column(_("total") + f"\n/{sum(maxima.values())}", justify="right", style="bold", no_wrap=True)
+    table.add_column(_("notes"))
     for record in sorted(records, key=lambda r: r["student"]):
         earned = {stem: 0.0 for stem in files}
         for exercise in record["exercises"]:
             earned[exercise["id"].split(".")[0]] += exercise["earned"]
-        notes = [p["kind"] for p in record["problems"]]
+        notes = [escape(_(p["kind"]) if p["kind"] in PROBLEMS else p["kind"]) for p in record["problems"]]
         if record.get("grader_problems"):
-            notes.append("[red]grader problem[/]")
+            notes.append(f"[red]{escape(_('grader problem'))}[/]")
         unloadable = sorted({t["exercise"][:2] for t in record["tests"] if t.get("kind") == "submission"})
         if unloadable:
-            notes.append(f"[red]file {', '.join(unloadable)} fails to load[/]")
+            text = ngettext("file {files} fails to load", "files {files} fail to load", len(unloadable))
+            notes.append(f"[red]{escape(text.format(files=', '.join(unloadable)))}[/]")
         forbidden = sorted({t["exercise"] for t in record["tests"] if t.get("kind") == "forbidden"})
         if forbidden:
-            notes.append(f"[red]forbidden call in {', '.join(forbidden)}[/]")
+            notes.append(f"[red]{escape(_('forbidden call in {ids}').format(ids=', '.join(forbidden)))}[/]")
         timeouts = sum(t["status"] == "timeout" for t in record["tests"])
         if timeouts:
-            notes.append(f"{timeouts} timeout{'s' * (timeouts > 1)}")
+            notes.append(escape(ngettext("{count} timeout", "{count} timeouts", timeouts).format(count=timeouts)))
         table.add_row(escape(record["student"]),
                       *(scoring.text(_whole(earned[stem])) for stem in files),
                       scoring.text(record["total"]),

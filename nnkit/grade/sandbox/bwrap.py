@@ -23,6 +23,8 @@ from pathlib import Path
 import nnkit
 from nnkit.course import layout
 from nnkit.grade.sandbox.limits import Limits
+from nnkit.i18n import lang
+from nnkit.i18n.lang import _
 
 SANDBOX_TMP = "/tmp"
 PROBE_SECONDS = 30
@@ -53,7 +55,7 @@ def detect() -> Isolation:
     there (or on the bare machine without it) try the private namespaces workers would get."""
     found = Isolation(bwrap=shutil.which("bwrap"))
     if os.environ.get("NNKIT_SANDBOX") == "off":  # to test the fallback, or where bwrap misbehaves
-        found.problem = "bubblewrap turned off by NNKIT_SANDBOX=off"
+        found.problem = _("bubblewrap turned off by NNKIT_SANDBOX=off")
     elif found.bwrap:
         try:
             found.version = subprocess.run([found.bwrap, "--version"], capture_output=True, text=True,
@@ -62,12 +64,12 @@ def detect() -> Isolation:
             found.works = probe.returncode in (0, 3)
             found.private = probe.returncode == 0
             if not found.works:
-                found.problem = "bubblewrap is installed but the sandbox does not start: " + \
-                                (probe.stderr.strip().splitlines() or ["no message"])[-1]
+                found.problem = _("bubblewrap is installed but the sandbox does not start: {error}").format(
+                    error=(probe.stderr.strip().splitlines() or [_("no message")])[-1])
         except (OSError, subprocess.SubprocessError) as error:
-            found.problem = f"bubblewrap failed to start: {error}"
+            found.problem = _("bubblewrap failed to start: {error}").format(error=error)
     else:
-        found.problem = "bubblewrap (bwrap) is not installed (Debian package `bubblewrap`)"
+        found.problem = _("bubblewrap (bwrap) is not installed (Debian package `bubblewrap`)")
     if not found.works:
         try:
             found.private = _probe([]).returncode == 0
@@ -96,10 +98,11 @@ def python_args() -> list[str]:
 
 
 def environment() -> dict[str, str]:
-    """A clean environment for the zygote: fixed hash seed, one thread, nothing inherited."""
+    """A clean environment for the zygote: fixed hash seed, one thread, nothing inherited but the
+    language the grader speaks (what workers report reaches the feedback)."""
     return {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": SANDBOX_TMP,
             "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "OMP_NUM_THREADS": "1",
-            "MKL_NUM_THREADS": "1"}
+            "MKL_NUM_THREADS": "1", lang.ENV: lang.language()}
 
 
 def readable_roots() -> list[Path]:
@@ -161,23 +164,24 @@ def protections(isolation: Isolation, limits: Limits, worker_uids: str) -> dict:
     """What is in force, for results.json and the terminal; `off` lists what is not."""
     off: list[str] = []
     if not isolation.works:
-        off += [f"no sandbox: {isolation.problem}",
-                ("student code can read every world-readable file (the hidden tests too, if "
-                 "their permissions allow) and see other processes")]
+        off += [_("no sandbox: {problem}").format(problem=isolation.problem),
+                _("student code can read every world-readable file (the hidden tests too, if their permissions "
+                  "allow) and see other processes")]
         hidden = [root for root in readable_roots() if not world_readable(root)]
         if isolation.root and hidden:
-            off.append(f"the worker uid cannot read {', '.join(map(str, hidden))}: a module that "
-                       "the grader did not load in advance fails to import in student code")
+            off.append(_("the worker uid cannot read {folders}: a module that the grader did not load in advance "
+                         "fails to import in student code").format(folders=", ".join(map(str, hidden))))
     if not isolation.private:
-        off.append("no private namespaces for workers (they need root or CAP_SYS_ADMIN): "
-                   + ("they share the sandbox's /tmp, which is wiped between students"
-                      if isolation.works else "they can use the network and share /tmp with "
-                      "the machine (what their uid leaves there is deleted after each student)"))
+        off.append(_("no private namespaces for workers (they need root or CAP_SYS_ADMIN): they share the "
+                     "sandbox's /tmp, which is wiped between students") if isolation.works else
+                   _("no private namespaces for workers (they need root or CAP_SYS_ADMIN): they can use the "
+                     "network and share /tmp with the machine (what their uid leaves there is deleted after each "
+                     "student)"))
     if not isolation.root:
-        off.append("not running as root: workers share the grader's uid "
-                   + ("inside the sandbox (they cannot reach the grader, but RLIMIT_NPROC does "
-                      "not stop a fork bomb)" if isolation.works else
-                      "and could tamper with the grader process; RLIMIT_NPROC has no effect"))
+        off.append(_("not running as root: workers share the grader's uid inside the sandbox (they cannot reach "
+                     "the grader, but RLIMIT_NPROC does not stop a fork bomb)") if isolation.works else
+                   _("not running as root: workers share the grader's uid and could tamper with the grader "
+                     "process; RLIMIT_NPROC has no effect"))
     return {
         "kit_version": nnkit.__version__,
         "bwrap": isolation.works,

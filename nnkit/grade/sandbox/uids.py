@@ -18,6 +18,7 @@ import socket
 from dataclasses import dataclass, field
 
 from nnkit.grade.sandbox.zygote import processes_of
+from nnkit.i18n.lang import _
 
 FIRST = 65500  # a range Debian leaves unallocated (65534 is nobody)
 COUNT = 32
@@ -90,7 +91,7 @@ def claim(count: int, root: bool | None = None) -> Claim:
         held.append(sock)
         uids.append(uid)
     if not uids:
-        raise NoFreeUid(f"none of the {COUNT} worker uids ({FIRST}-{FIRST + COUNT - 1}) is free: other "
-                        "grading runs hold them, or accounts or processes use them; wait for the "
-                        "other runs to finish, or free that range.")
+        raise NoFreeUid(_("none of the {count} worker uids ({first}-{last}) is free: other grading runs hold "
+                          "them, or accounts or processes use them; wait for the other runs to finish, or free "
+                          "that range.").format(count=COUNT, first=FIRST, last=FIRST + COUNT - 1))
     return Claim(uids, held)

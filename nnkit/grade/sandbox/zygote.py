@@ -28,6 +28,7 @@ from pathlib import Path
 from nnkit.grade.sandbox import namespaces
 from nnkit.testing import warmup
 from nnkit.wire import frames, messages
+from nnkit.i18n.lang import N_, _
 
 PR_SET_CHILD_SUBREAPER = 36
 IPC_RMID = 0
@@ -125,7 +126,7 @@ class Zygote:
         status = self.statuses.pop(pid, None)
         if status is None:
             done, status = os.waitpid(pid, os.WNOHANG)
-            for _ in range(EXIT_GRACE_ROUNDS):  # the job may see it end a moment before we can
+            for _round in range(EXIT_GRACE_ROUNDS):  # the job may see it end a moment before we can
                 if done:
                     break
                 time.sleep(0.005)
@@ -141,7 +142,7 @@ class Zygote:
 
     def _kill_uid(self, uid: int) -> None:
         """SIGKILL every process of `uid`: a helper takes that uid and signals -1, until none is left."""
-        for _ in range(KILL_ROUNDS):
+        for _round in range(KILL_ROUNDS):
             helper = os.fork()
             if helper == 0:
                 try:
@@ -206,7 +207,7 @@ class Zygote:
             frames.send(control, messages.Ready(pid=os.getpid(), uid=os.getuid(), sandboxed=self.sandboxed,
                                                 private=self.private).header())
         while selector.get_map():
-            for key, _ in selector.select():
+            for key, _events in selector.select():
                 slot = key.data
                 try:
                     request = messages.decode(frames.recv(slot.control, REQUEST_SECONDS)[0],
@@ -228,13 +229,13 @@ def describe_status(status: int) -> str:
     if os.WIFSIGNALED(status):
         number = os.WTERMSIG(status)
         name = signal.Signals(number).name if number in signal.valid_signals() else str(number)
-        why = {"SIGKILL": "killed (memory or process limit, or the grader)",
-               "SIGXCPU": "CPU time limit reached", "SIGXFSZ": "file size limit reached",
-               "SIGSEGV": "crashed (segmentation fault)", "SIGABRT": "aborted"}.get(name, "killed")
-        return f"{why}, signal {name}"
+        why = {"SIGKILL": N_("killed (memory or process limit, or the grader)"),
+               "SIGXCPU": N_("CPU time limit reached"), "SIGXFSZ": N_("file size limit reached"),
+               "SIGSEGV": N_("crashed (segmentation fault)"), "SIGABRT": N_("aborted")}.get(name, N_("killed"))
+        return _("{why}, signal {name}").format(why=_(why), name=name)
     if os.WIFEXITED(status):
-        return f"exited with code {os.WEXITSTATUS(status)}"
-    return f"ended (status {status})"
+        return _("exited with code {code}").format(code=os.WEXITSTATUS(status))
+    return _("ended (status {status})").format(status=status)
 
 
 def processes_of(uid: int) -> list[int]:

@@ -1,0 +1,39 @@
+"""The course in another language: each solution file with its prose translated (from the course's
+catalog), and the stubs and nbgrader notebooks made from it.
+
+English is the source; every language with a course catalog (`exercises/locale/<lang>/`) has an
+edition. Its nbgrader course is `source-<lang>/`, generated and committed like `source/`; its
+stubs are made when `nnkit release --lang <lang>` builds a bundle.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from nnkit.build.stubs import make_stub
+from nnkit.i18n import course, lang, prose
+from nnkit.i18n.catalogs import PUBLIC
+
+
+def languages(root: Path) -> list[str]:
+    """The languages of the course's editions besides English."""
+    return [code for code in PUBLIC.languages(root) if code != lang.SOURCE]
+
+
+def solution(root: Path, stem: str, code: str) -> str:
+    """The solution file of `stem` with its markdown cells and docstrings in language `code`."""
+    source = (root / "solutions" / f"{stem}.py").read_text(encoding="utf-8")
+    if code == lang.SOURCE:
+        return source
+    return prose.translate_file(source, course.catalogs(root, code).gettext)
+
+
+def stub(root: Path, stem: str, code: str) -> str:
+    """The student's exercise file of `stem` in language `code`."""
+    with lang.speaking(code):
+        return make_stub(solution(root, stem, code), stem)
+
+
+def nbgrader_folder(root: Path, code: str) -> Path:
+    """The nbgrader course of one language: source/ for English, source-<lang>/ for the others."""
+    return root / ("source" if code == lang.SOURCE else f"source-{code}")
