@@ -93,6 +93,6 @@ def run(check: bool = False, root: Path | None = None) -> int:
     if check or not stale:
         print(_("nnkit build: up to date"))
     else:
-        print(ngettext("nnkit build: wrote {count} file", "nnkit build: wrote {count} files",
+        print(ngettext("nnkit build: wrote {count} file(s)", "nnkit build: wrote {count} file(s)",
                        len(stale)).format(count=len(stale)))
     return 0

@@ -101,7 +101,7 @@ def grade_class(class_dir: Path, out: Path, jobs: int | None, timeout: float, to
             grade(tasks, replace(settings, uids=tuple(claim.uids)), console, ledger.keep)
     except KeyboardInterrupt:
         console.print("[red]" + escape(ngettext(
-            "Interrupted: {done} of {count} student done; their records are in {folder}/. No grades.csv was "
+            "Interrupted: {done} of {count} students done; their records are in {folder}/. No grades.csv was "
             "written: run the same command again to grade the rest.",
             "Interrupted: {done} of {count} students done; their records are in {folder}/. No grades.csv was "
             "written: run the same command again to grade the rest.", len(staged)).format(
@@ -120,7 +120,7 @@ def grade_class(class_dir: Path, out: Path, jobs: int | None, timeout: float, to
     for problem in grader_problems[:5]:
         console.print("[bold red]" + escape(_("Grader problem: {problem}").format(problem=problem[:500])) + "[/]")
     console.print(escape(ngettext(
-        "Wrote {grades}, {results} and {count} feedback page in {folder}/",
+        "Wrote {grades}, {results} and {count} feedback pages in {folder}/",
         "Wrote {grades}, {results} and {count} feedback pages in {folder}/", len(records)).format(
             grades=out / "grades.csv", results=out / "results.json", count=len(records), folder=out / "feedback")))
     classreport.run(out, console)  # one that cannot be written says why; the grades stand

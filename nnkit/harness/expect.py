@@ -332,10 +332,10 @@ def parts(out: Outcome, labels: Sequence[str]) -> list[Part]:
     got = result(out)
     if type(got) not in (tuple, list) or len(got) != len(labels):
         names = ", ".join(labels)
-        fail(out, ngettext("a tuple of {count} item: ({names})", "a tuple of {count} items: ({names})",
+        fail(out, ngettext("a tuple of {count} items: ({names})", "a tuple of {count} items: ({names})",
                            len(labels)).format(count=len(labels), names=names),
              f"{_kind(out, got)}: {show(got)}",
-             ngettext("Return the {count} item together, in this order: {names}.",
+             ngettext("Return the {count} items together, in this order: {names}.",
                       "Return the {count} items together, in this order: {names}.", len(labels)).format(
                           count=len(labels), names=names))
     return [part(out, item, _("item {number} of the result ({label})").format(number=i + 1, label=label))
@@ -346,7 +346,7 @@ def numbers(out: Outcome, expected: Sequence[float], *, mistakes: Mistakes | Non
     """The result is a list of numbers (floats, or what float() accepts) close to `expected`."""
     got = result(out)
     if type(got) not in (list, tuple) or not all(_is_number(item) for item in got):
-        fail(out, ngettext("a list of {count} number: {values}", "a list of {count} numbers: {values}",
+        fail(out, ngettext("a list of {count} numbers: {values}", "a list of {count} numbers: {values}",
                            len(expected)).format(count=len(expected), values=_numbers_text(expected)),
              f"{_kind(out, got)}: {show(got)}", _("Return a list of Python floats (float(t) for a tensor t)."))
     values = [float(item) for item in got]
@@ -370,7 +370,7 @@ def falling(out: Outcome, count: int, advice: str = "") -> list[float]:
              f"{_kind(out, got)}: {show(got)}", _("Return a list of Python floats, one for each step."))
     values = [float(item) for item in got]
     if count and not values[-1] < values[0]:
-        fail(out, ngettext("{count} number that falls: the last below the first",
+        fail(out, ngettext("{count} number that fall: the last below the first",
                            "{count} numbers that fall: the last below the first", count).format(count=count),
              _numbers_text(values), course_text(advice) if advice else advice)
     return values

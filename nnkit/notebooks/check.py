@@ -114,9 +114,9 @@ def _check(exercise_id: str, hidden: bool, namespace: dict, source: str | None) 
         raise AssertionError((_("no hidden tests ran for {id}") if hidden else _("no checks ran for {id}"))
                              .format(id=exercise_id))
     if not failed:
-        passed = ngettext("{mark} {id}: the {count} hidden test passes", "{mark} {id}: all {count} hidden "
+        passed = ngettext("{mark} {id}: all {count} hidden tests pass", "{mark} {id}: all {count} hidden "
                           "tests pass", count) if hidden else ngettext(
-                          "{mark} {id}: the {count} check passes", "{mark} {id}: all {count} checks pass", count)
+                          "{mark} {id}: all {count} checks pass", "{mark} {id}: all {count} checks pass", count)
         print(passed.format(mark=mark["done"], id=exercise_id, count=count))
         return
     first = failed[0]
@@ -124,9 +124,9 @@ def _check(exercise_id: str, hidden: bool, namespace: dict, source: str | None) 
         print(_("{mark} {id} is not started yet").format(mark=mark["failed"], id=exercise_id))
         raise AssertionError(_("{id} is not started yet: in its cell above, replace "
                                "`raise NotImplementedError()` with your code and run that cell.").format(id=exercise_id))
-    fails = ngettext("{mark} {id} fails {failed} of {count} hidden test",
+    fails = ngettext("{mark} {id} fails {failed} of {count} hidden tests",
                      "{mark} {id} fails {failed} of {count} hidden tests", count) if hidden else ngettext(
-                     "{mark} {id} fails {failed} of {count} check", "{mark} {id} fails {failed} of {count} checks",
+                     "{mark} {id} fails {failed} of {count} checks", "{mark} {id} fails {failed} of {count} checks",
                      count)
     print(fails.format(mark=mark["failed"], id=exercise_id, failed=len(failed), count=count))
     raise AssertionError(first.message.rstrip() or _("{test} failed").format(test=first.test))

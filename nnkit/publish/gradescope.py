@@ -196,7 +196,7 @@ def grade(root: Path, course: Path | None = None, visibility: str = "visible") -
     temporary = target.with_name(target.name + ".tmp")
     temporary.write_text(json.dumps(gradescope, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     temporary.replace(target)
-    print(ngettext("Wrote {target}: {score} point", "Wrote {target}: {score} points",
+    print(ngettext("Wrote {target}: {score} points", "Wrote {target}: {score} points",
                    int(gradescope["score"])).format(target=target, score=gradescope["score"]))
     return 0
 

@@ -46,7 +46,9 @@ def show(console: Console, chosen: list[Exercise], verdicts: list[Verdict], fold
     grouped = by_exercise(chosen, verdicts)
     states = {exercise_id: status(found) for exercise_id, found in grouped.items()}
     done = sum(state == "done" for state in states.values())
-    progress = ngettext("Progress: {done}/{total} exercise done", "Progress: {done}/{total} exercises done",
+    # English keeps "exercises" for 1 too ("0/1 exercises done"), as it always printed; other languages
+    # pick the form the total takes.
+    progress = ngettext("Progress: {done}/{total} exercises done", "Progress: {done}/{total} exercises done",
                         len(chosen)).format(done=done, total=len(chosen))
     console.print(f"[bold]{progress}[/] ({escape(str(folder))})")
     for stem in dict.fromkeys(e.file for e in chosen):

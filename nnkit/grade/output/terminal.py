@@ -81,7 +81,7 @@ def gradebook(console: Console, records: list[dict]) -> None:
             notes.append(f"[red]{escape(_('grader problem'))}[/]")
         unloadable = sorted({t["exercise"][:2] for t in record["tests"] if t.get("kind") == "submission"})
         if unloadable:
-            text = ngettext("file {files} fails to load", "files {files} fail to load", len(unloadable))
+            text = ngettext("file {files} fails to load", "file {files} fails to load", len(unloadable))
             notes.append(f"[red]{escape(text.format(files=', '.join(unloadable)))}[/]")
         forbidden = sorted({t["exercise"] for t in record["tests"] if t.get("kind") == "forbidden"})
         if forbidden:
