@@ -27,7 +27,8 @@ def show(value: Any) -> str:
             return _("{tensor} (shape {shape}, {dtype})").format(tensor=text, shape=shape_of(value), dtype=dtype)
         return _("a tensor of shape {shape}, {dtype}").format(shape=shape_of(value), dtype=dtype)
     if isinstance(value, Handle):
-        return _("an object of type {type}").format(type=value.type_name)
+        vowel = value.type_name[:1].lower() in "aeiou"
+        return (_("an {type} object") if vowel else _("a {type} object")).format(type=value.type_name)
     if isinstance(value, Spec):
         name = value.params.get("name")
         return {"module": _("a model"),
