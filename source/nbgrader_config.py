@@ -4,7 +4,9 @@ The course root is this folder: the source notebooks are its assignment folders
 (`NN_name/NN_name.ipynb`), and nbgrader puts release/, submitted/, autograded/, feedback/
 and gradebook.db next to them. Run nbgrader from here, with the kit installed in the kernel's
 environment (`pip install -e '.[notebooks]'`): the check cells call `nnkit.notebooks.check.check`,
-and the hidden ones need the kit's `autograder/` folder.
+and the hidden ones need the kit's `autograder/` folder. A folder named by a language code
+(`source/ru/`) is the course in that language, an nbgrader course root of its own: select
+assignments with the glob "[0-9]*", which never takes it for an assignment.
 """
 
 import os

@@ -2,8 +2,10 @@
 catalog), and the stubs and nbgrader notebooks made from it.
 
 English is the source; every language with a course catalog (`exercises/locale/<lang>/`) has an
-edition. Its nbgrader course is `source-<lang>/`, generated and committed like `source/`; its
-stubs are made when `nnkit release --lang <lang>` builds a bundle.
+edition. Its nbgrader course is `source/<lang>/`, a course root of its own inside the English one
+(nbgrader's commands select assignments with the "[0-9]*" glob, so it is never taken for one),
+generated and committed like `source/`; its stubs are made when `nnkit release --lang <lang>`
+builds a bundle.
 """
 
 from __future__ import annotations
@@ -35,5 +37,6 @@ def stub(root: Path, stem: str, code: str) -> str:
 
 
 def nbgrader_folder(root: Path, code: str) -> Path:
-    """The nbgrader course of one language: source/ for English, source-<lang>/ for the others."""
-    return root / ("source" if code == lang.SOURCE else f"source-{code}")
+    """The nbgrader course of one language: source/ for English, source/<lang>/ for the others."""
+    english = root / "source"
+    return english if code == lang.SOURCE else english / code

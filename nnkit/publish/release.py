@@ -8,7 +8,7 @@ with a pyproject so that `pip install ./BUNDLE` gives `nnkit check/watch/hint`, 
 written for students. Solutions, hidden tests, `source/` and `autograder/` never enter it.
 
 `--lang` picks the edition: its stubs (the solutions' prose translated, made here), its nbgrader
-notebooks (`source-<lang>/`) and its README. Every bundle carries every language's catalogs of the
+notebooks (`source/<lang>/`) and its README. Every bundle carries every language's catalogs of the
 tool and of the public course, so its messages follow the student's language whatever the edition.
 """
 
