@@ -180,7 +180,7 @@ def compare(out: Outcome, want: Any, known: expect.Mistakes, labels: list[str] |
     if isinstance(want, list) and all(isinstance(v, float) for v in want):
         return expect.numbers(out, want, mistakes=known)
     if isinstance(want, (list, tuple)) and want and all(isinstance(v, torch.Tensor) for v in want):
-        parts = expect.parts(out, labels or [f"item {i + 1}" for i in range(len(want))])
+        parts = expect.parts(out, labels or [f"[{i}]" for i in range(len(want))])
         return [expect.tensor(part, item, mistakes=mistakes.item(known, i))
                 for i, (part, item) in enumerate(zip(parts, want))]
     return expect.equal(out, want, mistakes=known)

@@ -12,6 +12,7 @@ import torch
 from autograder import cases, checks
 from exercises.test_01_matrices import ELEMENTWISE_SHAPE, ENTRY, MATMUL, MATMUL_SHAPE
 from nnkit.harness import expect
+from nnkit.i18n.course import _
 
 PAIRS = cases.matrix_pairs(seed=1, count=4)
 MISFITS = cases.misfit_shapes(seed=2, count=3)
@@ -81,7 +82,7 @@ def test_matmul_raises_value_error_for_every_misfit(submission):
     for a, b in MISFITS:
         A, B = cases.values(a, 31), cases.values(b, 32)
         expect.raises(submission.call(MATMUL, A, B), "ValueError",
-                      f"{a[1]} columns in A cannot meet {b[0]} rows of B")
+                      _("{columns} columns in A cannot meet {rows} rows of B").format(columns=a[1], rows=b[0]))
 
 
 @pytest.mark.exercise(MATMUL)

@@ -9,6 +9,7 @@ import torch.nn.functional as F
 from autograder import cases, checks
 from exercises.test_02_linear import COLLAPSE, LINEAR_FORWARD, MAKE_LINEAR, MY_LINEAR, my_linear
 from nnkit.harness import expect, mistakes, standard
+from nnkit.i18n.course import N_, _
 
 # (N, in, out): random sizes, then one row, one input feature, one output, square.
 SIZES = [tuple(cases.sizes(seed, 3, high=6)) for seed in range(2)] + [(1, 4, 3), (5, 1, 2), (3, 4, 1), (4, 3, 3)]
@@ -24,7 +25,7 @@ def layer_weights(n, n_in, n_out, seed):
 
 @pytest.mark.exercise(MAKE_LINEAR)
 def test_make_linear_of_random_sizes(submission):
-    for _, n_in, n_out in SIZES:
+    for _rows, n_in, n_out in SIZES:
         out = submission.call(MAKE_LINEAR, n_in, n_out)
         expect.layer(out, submission.describe(expect.module(out)), standard.linear(n_in, n_out),
                      mistakes=mistakes.lazy(MAKE_LINEAR, n_in, n_out))
@@ -54,8 +55,8 @@ def test_my_linear_with_linears_weights_of_random_sizes(submission):
 @pytest.mark.exercise(MY_LINEAR)
 def test_my_linear_maps_rows_to_out_features_from_its_own_start(submission):
     for case, (n, n_in, n_out) in enumerate(SIZES):
-        layer = expect.module(submission.call(MY_LINEAR, n_in, n_out), "a MyLinear module")
-        expect.shaped(submission.call(layer, cases.values((n, n_in), case)), (n, n_out), what=f"{n} rows of {n_out} features")
+        layer = expect.module(submission.call(MY_LINEAR, n_in, n_out), N_("a MyLinear module"))
+        expect.shaped(submission.call(layer, cases.values((n, n_in), case)), (n, n_out), what=_("{rows} rows of {features} features").format(rows=n, features=n_out))
 
 
 @pytest.mark.exercise(MY_LINEAR)
@@ -84,8 +85,8 @@ def test_collapse_raises_value_error_wherever_the_chain_breaks(submission):
         for at in range(1, len(chain)):
             broken = chain[:at] + [torch.ones(chain[at].shape[0] + 1, 2)] + chain[at + 1:]
             expect.raises(submission.call(COLLAPSE, broken), "ValueError",
-                          f"matrix {at} has {chain[at - 1].shape[1]} columns, matrix {at + 1} has "
-                          f"{chain[at].shape[0] + 1} rows")
+                          _("matrix {first} has {columns} columns, matrix {second} has {rows} rows").format(
+                              first=at, columns=chain[at - 1].shape[1], second=at + 1, rows=chain[at].shape[0] + 1))
 
 
 @pytest.mark.exercise(COLLAPSE)

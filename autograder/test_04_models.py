@@ -25,6 +25,7 @@ from exercises.test_04_models import (
 from nnkit.harness import expect, standard
 from nnkit.harness.show import show
 from nnkit.harness.standard import RELU, SIGMOID, linear
+from nnkit.i18n.course import N_, _, ngettext
 
 MODELS = {ARTICLE_MODEL: ARTICLE_LAYERS, SCHEMA_A: SCHEMA_A_LAYERS, SCHEMA_B: SCHEMA_B_LAYERS,
           SCHEMA_C: SCHEMA_C_LAYERS}
@@ -40,10 +41,10 @@ def count(layers):
 def in_range(out, got, exercise):
     """Schema B gives probabilities, schema C rows of probabilities that sum to 1."""
     if exercise == SCHEMA_B and not bool(((got >= 0) & (got <= 1)).all()):
-        expect.fail(out, "probabilities in [0, 1] (the model ends with Sigmoid)", show(got))
+        expect.fail(out, _("probabilities in [0, 1] (the model ends with Sigmoid)"), show(got))
     if exercise == SCHEMA_C and not torch.allclose(got.sum(dim=1), torch.ones(len(got)), atol=1e-5):
-        expect.fail(out, "rows of probabilities that sum to 1 (Softmax(dim=1) at the end)",
-                    f"row sums {show(got.sum(dim=1))}")
+        expect.fail(out, _("rows of probabilities that sum to 1 (Softmax(dim=1) at the end)"),
+                    _("row sums {sums}").format(sums=show(got.sum(dim=1))))
 
 
 @PARAMETRIZE
@@ -53,7 +54,7 @@ def test_model_output_from_its_own_start_has_the_schemas_shape_and_range(submiss
     for n in ROWS:
         out = submission.call(model, cases.values((n, layers[0]["in_features"]), n), eval_no_grad=True)
         in_range(out, expect.shaped(out, (n, layers[-2 if exercise in (SCHEMA_B, SCHEMA_C) else -1]["out_features"]),
-                                    what=f"{n} rows of outputs"), exercise)
+                                    what=ngettext("{rows} rows of outputs", "{rows} rows of outputs", n).format(rows=n)), exercise)
 
 
 @PARAMETRIZE
@@ -61,7 +62,7 @@ def test_model_has_the_schemas_number_of_trainable_parameters(submission, exerci
     out = submission.call(exercise)
     description = submission.describe(expect.module(out))
     got = sum(math.prod(p["shape"]) for p in description["parameters"] if p["requires_grad"])
-    expect.number(expect.part(out, got, "the number of its trainable parameters"), count(MODELS[exercise]))
+    expect.number(expect.part(out, got, N_("the number of its trainable parameters")), count(MODELS[exercise]))
 
 
 @PARAMETRIZE

@@ -8,6 +8,7 @@ import pytest
 from autograder import cases, checks, reference
 from exercises.test_05_losses import BCE, CE, MSE, ONE_HOT
 from nnkit.harness import expect, standard
+from nnkit.i18n.course import N_
 
 SHAPES = [(6,), (5, 1), (4, 3), (1,), (1, 1), (2, 3, 2)]
 # (prediction, truth) pairs for mse: any real numbers.
@@ -42,7 +43,7 @@ def test_loss_gradients_of_random_batches(submission, exercise):
     torch_loss = getattr(reference, exercise.split(".")[1])
     for pair in LOSSES[exercise][1]:
         expect.gradients(submission.call(exercise, *pair, grad_wrt=(0,)), standard.gradients(torch_loss, *pair),
-                         ["the prediction"])
+                         [N_("the prediction")])
 
 
 @checks.each(MSE, BCE, CE, ONE_HOT)

@@ -8,6 +8,7 @@ import pytest
 from autograder import cases, checks
 from exercises.test_06_metrics import BINARY_ACCURACY, MAPE, MULTICLASS_ACCURACY
 from nnkit.harness import expect
+from nnkit.i18n.course import _
 
 SHAPES = [(7,), (6, 1), (1,), (1, 1), (12,)]
 REGRESSION = [(cases.values(s, i, scale=5.0), cases.values(s, i + 30, scale=5.0, away_from_zero=0.2))
@@ -37,4 +38,4 @@ def test_mape_raises_value_error_wherever_a_truth_is_zero(submission):
             zeroed = y.clone()
             zeroed[at] = 0.0
             expect.raises(submission.call(MAPE, y_hat, zeroed), "ValueError",
-                          f"y[{at}] is 0: the percentage would divide by zero")
+                          _("y[{index}] is 0: the percentage would divide by zero").format(index=at))

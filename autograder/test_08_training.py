@@ -32,6 +32,7 @@ from autograder import cases, checks
 from exercises.test_08_training import ACCURACY, FIT_IRIS, LOAD_IRIS, SPLIT, SPLIT_PARTS, TRAIN
 from nnkit.harness import expect, standard
 from nnkit.harness.standard import RELU, linear
+from nnkit.i18n.course import N_, _, ngettext
 from nnkit.submission.proxy import Outcome
 from nnkit.wire.codec import Handle, Spec
 
@@ -70,9 +71,9 @@ def fits(submission, data_dir) -> list[Fit]:
 
 def scores(submission, fit: Fit) -> tuple[Outcome, torch.Tensor]:
     """The fitted model's class scores for the 50 rows it never saw (eval mode, no_grad)."""
-    model: Handle = expect.module(fit.out, "a trained torch.nn.Module")
+    model: Handle = expect.module(fit.out, N_("a trained torch.nn.Module"))
     out = submission.call(model, fit.X_test, eval_no_grad=True)
-    return out, expect.shaped(out, (len(fit.X_test), 3), what="3 class scores per flower")
+    return out, expect.shaped(out, (len(fit.X_test), 3), what=N_("3 class scores per flower"))
 
 
 def accuracies(submission, fits: list[Fit]) -> list[tuple[Outcome, float]]:
@@ -159,32 +160,37 @@ def test_fit_iris_gives_3_class_scores_on_every_split(submission, fits):
 def test_fit_iris_scores_on_average_on_rows_it_never_saw(submission, fits, request):
     found = accuracies(submission, fits)
     mean = statistics.mean(right for _, right in found)
-    request.node.user_properties.append(("held-out accuracy (%)", round(mean, 2)))  # for the class report
+    request.node.user_properties.append((N_("held-out accuracy (%)"), round(mean, 2)))  # for the class report
     each = ", ".join(f"{right:.0f}%" for _, right in found)
-    expect.at_least(expect.part(found[0][0], mean, f"the mean accuracy over {len(found)} splits ({each})"),
-                    MEAN_MINIMUM, f"a mean accuracy on held-out rows over {len(found)} splits",
-                    "fit_iris was trained on 100 rows of each split and scored on the other 50. Make the "
-                    "recipe reliable: standardise the features inside the model, use Adam, or more steps.")
+    splits = len(found)
+    label = ngettext("the mean accuracy over {count} splits ({each})",
+                     "the mean accuracy over {count} splits ({each})", splits).format(count=splits, each=each)
+    what = ngettext("a mean accuracy on held-out rows over {count} splits",
+                    "a mean accuracy on held-out rows over {count} splits", splits).format(count=splits)
+    expect.at_least(expect.part(found[0][0], mean, label), MEAN_MINIMUM, what,
+                    N_("fit_iris was trained on 100 rows of each split and scored on the other 50. Make the "
+                       "recipe reliable: standardise the features inside the model, use Adam, or more steps."))
 
 
 @pytest.mark.exercise(FIT_IRIS)
 def test_fit_iris_scores_on_every_split(submission, fits):
     for (out, right), fit in zip(accuracies(submission, fits), fits):
-        expect.at_least(expect.part(out, right, f"the percent of split {fit.seed}'s 50 held-out rows it "
-                                                "classified right"),
-                        EACH_MINIMUM, "an accuracy on every split",
-                        "A recipe that sometimes fails to learn depends on luck: standardise the features, "
-                        "or use Adam; check the training loop clears the gradients.")
+        expect.at_least(expect.part(out, right, _("the percent of split {seed}'s 50 held-out rows it "
+                                                  "classified right").format(seed=fit.seed)),
+                        EACH_MINIMUM, N_("an accuracy on every split"),
+                        N_("A recipe that sometimes fails to learn depends on luck: standardise the features, "
+                           "or use Adam; check the training loop clears the gradients."))
 
 
 @pytest.mark.exercise(FIT_IRIS)
 @pytest.mark.property
 def test_fit_iris_trains_within_the_time_limit(submission, fits):
     for fit in fits:
-        expect.module(fit.out, "a trained torch.nn.Module")
+        expect.module(fit.out, N_("a trained torch.nn.Module"))
         if fit.seconds > FIT_SECONDS:
-            expect.fail(fit.out, f"training within {FIT_SECONDS:g} s", f"{fit.seconds:.1f} s",
-                        "Use fewer steps or a smaller model: a few hundred full-batch steps of Adam are plenty.")
+            expect.fail(fit.out, _("training within {seconds:g} s").format(seconds=FIT_SECONDS),
+                        _("{seconds:.1f} s").format(seconds=fit.seconds),
+                        _("Use fewer steps or a smaller model: a few hundred full-batch steps of Adam are plenty."))
 
 
 @pytest.mark.exercise(FIT_IRIS)

@@ -9,6 +9,7 @@ import torch
 import torch.nn.functional as F
 
 from nnkit.harness import expect, mistakes, standard
+from nnkit.i18n.course import N_
 
 MAKE_LINEAR, LINEAR_FORWARD, MY_LINEAR, COLLAPSE = (
     "02_linear.make_linear", "02_linear.linear_forward", "02_linear.MyLinear", "02_linear.collapse")
@@ -34,7 +35,7 @@ CHAIN = [torch.linspace(-1.0, 1.0, 30).reshape(3, 10), torch.linspace(0.5, -0.5,
 def my_linear(submission, in_features, out_features):
     """A MyLinear made by the student's class, checked to have weight and bias Parameters."""
     out = submission.call(MY_LINEAR, in_features, out_features)
-    layer = expect.module(out, "a MyLinear module")
+    layer = expect.module(out, N_("a MyLinear module"))
     expect.parameters(out, submission.describe(layer),
                       {"weight": (out_features, in_features), "bias": (out_features,)})
     return layer
@@ -56,7 +57,7 @@ def test_make_linear_stores_its_weight_as_out_by_in(submission):
 @pytest.mark.exercise(MAKE_LINEAR)
 def test_make_linear_maps_the_articles_X_to_three_features(submission):
     layer = expect.module(submission.call(MAKE_LINEAR, 2, 3))
-    expect.shaped(submission.call(layer, X), (4, 3), what="4 rows of 3 features")
+    expect.shaped(submission.call(layer, X), (4, 3), what=N_("4 rows of 3 features"))
 
 
 @pytest.mark.exercise(LINEAR_FORWARD)
@@ -130,7 +131,7 @@ def test_collapse_of_one_matrix_is_that_matrix(submission):
 @pytest.mark.exercise(COLLAPSE)
 def test_collapse_raises_value_error_when_the_chain_does_not_fit(submission):
     expect.raises(submission.call(COLLAPSE, [CHAIN[0], CHAIN[2]]), "ValueError",
-                  "a (3, 10) matrix cannot be followed by a (20, 1) one")
+                  N_("a (3, 10) matrix cannot be followed by a (20, 1) one"))
 
 
 @pytest.mark.exercise(COLLAPSE)

@@ -12,6 +12,7 @@ import torch
 
 from nnkit.harness import expect, mistakes, standard
 from nnkit.harness.standard import RELU, SIGMOID, linear, softmax
+from nnkit.i18n.course import N_
 
 ARTICLE_MODEL, SCHEMA_A, SCHEMA_B, SCHEMA_C, COUNT_PARAMETERS = (
     "04_models.article_model", "04_models.schema_a", "04_models.schema_b", "04_models.schema_c",
@@ -77,7 +78,7 @@ def test_article_model_has_281_trainable_parameters(submission):
     out = submission.call(ARTICLE_MODEL)
     description = submission.describe(expect.module(out))
     count = sum(math.prod(p["shape"]) for p in description["parameters"] if p["requires_grad"])
-    expect.number(expect.part(out, count, "the number of its trainable parameters"), 281)
+    expect.number(expect.part(out, count, N_("the number of its trainable parameters")), 281)
 
 
 @pytest.mark.exercise(SCHEMA_A)

@@ -9,6 +9,7 @@ import torch
 import torch.nn.functional as F
 
 from nnkit.harness import expect, mistakes, standard
+from nnkit.i18n.course import N_
 
 MSE, BCE, CE, ONE_HOT = "05_losses.mse", "05_losses.bce", "05_losses.cross_entropy", "05_losses.one_hot"
 
@@ -30,7 +31,7 @@ HUGE_LOGITS, HUGE_TARGET = torch.tensor([[1000.0, 0.0, -1000.0], [0.0, 1000.0, 0
 def check_gradient(submission, exercise, torch_loss, *inputs):
     """The gradient of the student's loss with respect to its first input equals torch's."""
     expect.gradients(submission.call(exercise, *inputs, grad_wrt=(0,)),
-                     standard.gradients(torch_loss, *inputs), ["the prediction"])
+                     standard.gradients(torch_loss, *inputs), [N_("the prediction")])
 
 
 @pytest.mark.exercise(MSE)

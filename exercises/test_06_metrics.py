@@ -10,6 +10,7 @@ import torch
 
 from nnkit.harness import expect, mistakes
 from nnkit.harness.standard import percent
+from nnkit.i18n.course import N_
 
 MAPE, BINARY_ACCURACY, MULTICLASS_ACCURACY = (
     "06_metrics.mape", "06_metrics.binary_accuracy", "06_metrics.multiclass_accuracy")
@@ -43,7 +44,7 @@ def test_mape_divides_by_the_size_of_negative_truths(submission):
 @pytest.mark.exercise(MAPE)
 def test_mape_raises_value_error_when_a_truth_is_zero(submission):
     expect.raises(submission.call(MAPE, REG_Y_HAT, torch.tensor([[0.5], [0.0], [0.7]])), "ValueError",
-                  "a true value of 0 makes the percentage a division by zero")
+                  N_("a true value of 0 makes the percentage a division by zero"))
 
 
 @pytest.mark.exercise(MAPE)

@@ -11,6 +11,7 @@ from torch import nn
 
 from nnkit.harness import expect, mistakes, standard
 from nnkit.harness.standard import RELU, linear
+from nnkit.i18n.course import _
 from nnkit.wire.codec import Spec
 
 SIGN_STEP, GRADIENT_STEP, DESCEND, GRADIENTS, SGD_STEP = (
@@ -38,7 +39,7 @@ CROSS_ENTROPY = Spec("loss", {"name": "CrossEntropyLoss"})
 def descent(w0, alpha, steps):
     """Gradient descent on (w - 3)^2, by its derivative 2(w - 3): [w0, w1, ..., w_steps]."""
     path = [w0]
-    for _ in range(steps):
+    for _step in range(steps):
         path.append(path[-1] - alpha * 2 * (path[-1] - 3))
     return path
 
@@ -172,8 +173,8 @@ def test_sgd_step_makes_the_loss_fall(submission):
     model.load_state_dict(submission.state(twin))
     loss_after = nn.CrossEntropyLoss()(model(X), Y).item()
     if not loss_after < loss_before:
-        expect.fail(out, f"a loss below {loss_before:.4f} after the step", f"{loss_after:.4f}",
-                    "Each parameter should move against its gradient: p <- p - lr * p.grad.")
+        expect.fail(out, _("a loss below {loss:.4f} after the step").format(loss=loss_before), f"{loss_after:.4f}",
+                    _("Each parameter should move against its gradient: p <- p - lr * p.grad."))
 
 
 @pytest.mark.exercise(SGD_STEP)

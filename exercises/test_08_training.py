@@ -15,6 +15,7 @@ from torch import nn
 from nnkit.course import layout
 from nnkit.harness import expect, mistakes, standard
 from nnkit.harness.standard import RELU, linear
+from nnkit.i18n.course import N_, _
 from nnkit.wire.codec import Spec
 
 LOAD_IRIS, SPLIT, TRAIN, ACCURACY, FIT_IRIS = (
@@ -22,8 +23,8 @@ LOAD_IRIS, SPLIT, TRAIN, ACCURACY, FIT_IRIS = (
     "08_training.fit_iris")
 
 # What load_iris returns: (shape, dtype, what it is), and the article's first flowers.
-FLOWERS = (150, 4), torch.float32, "150 flowers with 4 features"
-CLASSES = (150,), torch.int64, "150 classes"
+FLOWERS = (150, 4), torch.float32, N_("150 flowers with 4 features")
+CLASSES = (150,), torch.int64, N_("150 classes")
 FIRST_ROWS = torch.tensor([[7.4, 2.8, 6.1, 1.9], [6.7, 3.1, 5.6, 2.4], [6.0, 3.4, 4.5, 1.6]])
 FIRST_CLASSES = torch.tensor([2, 2, 1])
 
@@ -144,7 +145,7 @@ def test_train_makes_the_loss_fall_on_iris(submission, iris):
     X_train, _, y_train, _ = iris
     _, twin = standard.twins(submission, LAYERS, seed=0)
     expect.falling(submission.call(TRAIN, twin, X_train, y_train, CROSS_ENTROPY, optimizer_for(twin), 50), 50,
-                   "Each step: loss_fn(model(X), y), backward(), optimizer.step(), and clear the gradients.")
+                   N_("Each step: loss_fn(model(X), y), backward(), optimizer.step(), and clear the gradients."))
 
 
 @pytest.mark.exercise(TRAIN)
@@ -202,34 +203,35 @@ def test_train_of_the_articles_recipe_classifies_the_validation_flowers(submissi
     model.load_state_dict(submission.state(twin))
     with torch.no_grad():
         right = standard.percent(model(X_val).argmax(dim=1) == y_val)
-    expect.at_least(expect.part(trained, right, "the percent of the 50 validation flowers it then classifies right"),
-                    RECIPE_MINIMUM, "an accuracy on the 50 validation flowers",
-                    f"Your train() ran {STEPS} steps of SGD (lr {LR}) from fixed weights; its loss went from "
-                    f"{losses[0]:.3f} to {losses[-1]:.3f}. torch's own loop reaches 98% from the same weights.")
+    expect.at_least(expect.part(trained, right, N_("the percent of the 50 validation flowers it then classifies right")),
+                    RECIPE_MINIMUM, N_("an accuracy on the 50 validation flowers"),
+                    _("Your train() ran {steps} steps of SGD (lr {lr}) from fixed weights; its loss went from "
+                      "{first:.3f} to {last:.3f}. torch's own loop reaches 98% from the same weights.").format(
+                          steps=STEPS, lr=LR, first=losses[0], last=losses[-1]))
 
 
 @pytest.mark.exercise(FIT_IRIS)
 @pytest.mark.property
 def test_fit_iris_returns_a_module(submission, fitted):
-    expect.module(fitted, "a trained torch.nn.Module")
+    expect.module(fitted, N_("a trained torch.nn.Module"))
 
 
 @pytest.mark.exercise(FIT_IRIS)
 def test_fit_iris_model_maps_raw_flowers_to_3_class_scores(submission, fitted, iris):
     _, X_val, _, _ = iris
-    model = expect.module(fitted, "a trained torch.nn.Module")
-    expect.shaped(submission.call(model, X_val, eval_no_grad=True), (50, 3), what="3 class scores per flower")
+    model = expect.module(fitted, N_("a trained torch.nn.Module"))
+    expect.shaped(submission.call(model, X_val, eval_no_grad=True), (50, 3), what=N_("3 class scores per flower"))
 
 
 @pytest.mark.exercise(FIT_IRIS)
 def test_fit_iris_classifies_the_validation_flowers(submission, fitted, iris):
     _, X_val, _, y_val = iris
-    out = submission.call(expect.module(fitted, "a trained torch.nn.Module"), X_val, eval_no_grad=True)
+    out = submission.call(expect.module(fitted, N_("a trained torch.nn.Module")), X_val, eval_no_grad=True)
     right = (expect.shaped(out, (50, 3)).argmax(dim=1) == y_val).float().mean().item() * 100
-    expect.at_least(expect.part(out, right, "the percent of the 50 flowers it classified right"),
-                    FIT_MINIMUM, "an accuracy on the 50 validation flowers",
-                    "Try standardising the features inside the model, Adam, or more steps; the model "
-                    "is trained once with torch seeded with 0 and gets raw measurements.")
+    expect.at_least(expect.part(out, right, N_("the percent of the 50 flowers it classified right")),
+                    FIT_MINIMUM, N_("an accuracy on the 50 validation flowers"),
+                    N_("Try standardising the features inside the model, Adam, or more steps; the model "
+                       "is trained once with torch seeded with 0 and gets raw measurements."))
 
 
 @pytest.mark.exercise(FIT_IRIS)

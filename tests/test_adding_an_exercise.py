@@ -1,5 +1,6 @@
 """docs/adding-an-exercise.md, carried out: a toy exercise added to a scratch copy of the course
-touches only the course's files, and the tool builds, checks and grades it.
+touches only the course's files, and the tool builds, checks and grades it; its texts are
+translated in the Russian catalog, as a translator's editor would, before the build is complete.
 
 The copy holds the course (exercises/, solutions/, autograder/, data/), not the tool: the kit
 installed in this environment runs it through NNKIT_COURSE.
@@ -15,8 +16,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from babel.messages.pofile import read_po, write_po
 
 from nnkit.course import layout
+from nnkit.i18n import catalogs
 
 ROOT = layout.course_root()
 COURSE_PARTS = ("exercises", "solutions", "autograder", "data")
@@ -50,6 +53,7 @@ PUBLIC = '''import pytest
 import torch
 
 from nnkit.harness import expect, mistakes
+from nnkit.i18n.course import N_
 
 DOUBLE = "09_toy.double"
 X = torch.tensor([[1.0, -2.0], [3.5, 0.0]])
@@ -57,6 +61,7 @@ X = torch.tensor([[1.0, -2.0], [3.5, 0.0]])
 
 @pytest.mark.exercise(DOUBLE)
 def test_double_of_a_small_matrix(submission):
+    expect.shaped(submission.call(DOUBLE, X), (2, 2), what=N_("twice the input, in its shape"))
     expect.tensor(submission.call(DOUBLE, X), 2 * X, mistakes=mistakes.lazy(DOUBLE, X))
 
 
@@ -92,6 +97,18 @@ def _double_squared(x):
 
 SQUARED = "\n\ndef double(x):\n    return x * x\n"
 
+# The Russian of the toy's texts: its prose, hints, known mistake and public check's text.
+RUSSIAN = {
+    "# 09 · Toy": "# 09 · Игрушечное упражнение",
+    "Twice a tensor: the smallest exercise a course can have.":
+        "Удвоенный тензор: самое маленькое упражнение, какое может быть в курсе.",
+    "Return twice x, the same shape.": "Верните удвоенный x той же формы.",
+    "Multiply by two.": "Умножьте на два.",
+    "2 * x is the whole answer.": "2 * x — это весь ответ.",
+    "this is x squared, not twice x": "это x в квадрате, а не удвоенный x",
+    "twice the input, in its shape": "удвоенный вход той же формы",
+}
+
 
 def nnkit(course: Path, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "nnkit", *args], cwd=cwd or course, capture_output=True, text=True,
@@ -114,15 +131,43 @@ def course(tmp_path_factory) -> Path:
     return root
 
 
-def test_build_writes_the_stub_and_the_notebook_and_then_has_nothing_stale(course):
+def translate(po: Path, translations: dict[str, str]) -> None:
+    """Fill entries of a catalog, as Poedit does: the translation in, the fuzzy flag off."""
+    with po.open("rb") as handle:
+        catalog = read_po(handle)
+    for message in catalog:
+        if message.id in translations:
+            message.string = translations[message.id]
+            message.flags.discard("fuzzy")
+    with po.open("wb") as handle:
+        write_po(handle, catalog)
+
+
+def test_build_writes_the_stub_and_notebooks_and_asks_for_the_new_texts_russian(course):
     built = nnkit(course, "build")
     assert built.returncode == 0, built.stdout + built.stderr
     stub = (course / "exercises" / "09_toy.py").read_text()
     assert 'raise NotImplementedError("09_toy.double is not started yet")' in stub and "2 * x" not in stub
-    notebook = json.loads((course / "source" / "09_toy" / "09_toy.ipynb").read_text())
-    assert any('check("09_toy.double")' in "".join(cell["source"]) for cell in notebook["cells"])
+    for notebook in (course / "source" / "09_toy" / "09_toy.ipynb", course / "source" / "ru" / "09_toy" / "09_toy.ipynb"):
+        cells = json.loads(notebook.read_text())["cells"]
+        assert any('check("09_toy.double"' in "".join(cell["source"]) for cell in cells)
+    course_po = catalogs.PUBLIC.po(Path(""), "ru")
+    wanted = {f"{course_po}: {text}" for text in RUSSIAN}
+    assert wanted <= set(catalogs.build(course, write=False).untranslated)
+    unfinished = nnkit(course, "build", "--check")
+    assert unfinished.returncode == 1 and "Twice a tensor" in unfinished.stderr, unfinished.stderr
+
+
+def test_once_the_new_texts_are_translated_the_build_is_complete_and_russian(course):
+    translate(catalogs.PUBLIC.po(course, "ru"), RUSSIAN)
+    built = nnkit(course, "build")
+    assert built.returncode == 0, built.stdout + built.stderr
+    russian = (course / "source" / "ru" / "09_toy" / "09_toy.ipynb").read_text()
+    assert "Удвоенный тензор" in russian and "Twice a tensor" not in russian
     again = nnkit(course, "build", "--check")
     assert again.returncode == 0 and "up to date" in again.stdout, again.stdout + again.stderr
+    hint = nnkit(course, "--lang", "ru", "hint", "09_toy.double")
+    assert hint.returncode == 0 and "Умножьте на два." in hint.stdout, hint.stdout
 
 
 def test_check_and_dev_check_know_the_new_exercise(course):

@@ -1,13 +1,15 @@
-"""nbgrader end to end on the generated course, with torch writing its import warning to stderr.
+"""nbgrader end to end on the generated courses, with torch writing its import warning to stderr.
 
-In a copy of `source/`: `nbgrader generate_assignment`, one student who filled the released
-notebook with the solutions and one who left the stubs, `nbgrader autograde`, `nbgrader export`.
-The kernels import torch next to a NumPy that fails to import, which makes torch print a
-UserWarning to stderr (as it does on a machine without NumPy): nbgrader fails any graded cell
-with stderr, so full marks prove the setup cell and the IgnorePattern config keep it out.
+In a copy of `source/`, and of the Russian course `source/ru/`: `nbgrader generate_assignment`,
+one student who filled the released notebook with the solutions, one who did too but sums the
+squares in `mse` instead of averaging them, and one who left the stubs; `nbgrader autograde`,
+`nbgrader export`. The kernels import torch next to a NumPy that fails to import, which makes torch
+print a UserWarning to stderr (as it does on a machine without NumPy): nbgrader fails any graded
+cell with stderr, so full marks prove the setup cell and the IgnorePattern config keep it out.
+A Russian notebook gets the marks its English twin gets, from nbgrader and from `nnkit grade`.
 
-One assignment by default (45-65 s on a busy 2-core machine); NNKIT_NBGRADER_ALL=1 grades all
-eight (about 4 minutes there).
+One assignment by default (60-90 s for both courses on a busy 2-core machine);
+NNKIT_NBGRADER_ALL=1 grades all eight (about 8 minutes there).
 """
 
 import csv
@@ -19,13 +21,16 @@ from pathlib import Path
 
 import pytest
 
+from nnkit.build import editions
 from nnkit.course import catalog
 
 ROOT = Path(__file__).resolve().parents[1]
 ALL = bool(os.environ.get("NNKIT_NBGRADER_ALL"))
 ASSIGNMENTS = catalog.files() if ALL else ["05_losses"]
 SELECTION = "[0-9]*" if ALL else ASSIGNMENTS[0]  # nbgrader takes a glob of assignment ids
-STUDENTS = ("solved", "stubs")
+STUDENTS = ("solved", "mistake", "stubs")
+# The mistake: mse sums the squares (05_losses; in the other assignments this student is "solved").
+MEAN, SUM = "((y_hat - y) ** 2).mean()", "((y_hat - y) ** 2).sum()"
 
 
 def nbgrader(course: Path, *args: str, env: dict | None = None) -> str:
@@ -45,29 +50,44 @@ def broken_numpy(tmp_path_factory) -> Path:
     return folder
 
 
-@pytest.fixture(scope="module")
-def course(tmp_path_factory, broken_numpy) -> Path:
-    from nnkit.notebooks.source import (
-        fill_solutions,  # jupytext and nbformat: the notebooks extra
-    )
+def answer(student: str, released: str, source: str) -> str:
+    """What `student` hands in for a released notebook whose source notebook is `source`."""
+    from nnkit.notebooks.source import fill_solutions  # jupytext and nbformat: the notebooks extra
 
-    course = tmp_path_factory.mktemp("nbgrader") / "course"
-    shutil.copytree(ROOT / "source", course)
+    if student == "stubs":
+        return released
+    solved = fill_solutions(released, source)
+    return solved.replace(MEAN, SUM) if student == "mistake" else solved
+
+
+def autograded(source: Path, folder: Path, broken_numpy: Path) -> Path:
+    """A copy of the nbgrader course `source`, its students' notebooks autograded and exported."""
+    course = folder / "course"
+    shutil.copytree(source, course)
     nbgrader(course, "generate_assignment", SELECTION)
     for assignment in ASSIGNMENTS:
-        release = course / "release" / assignment / f"{assignment}.ipynb"
+        release = (course / "release" / assignment / f"{assignment}.ipynb").read_text()
+        solution = (course / assignment / f"{assignment}.ipynb").read_text()
+        assert (MEAN in solution) == (assignment == "05_losses")
         for student in STUDENTS:
-            folder = course / "submitted" / student / assignment
-            folder.mkdir(parents=True)
-            text = release.read_text()
-            if student == "solved":
-                text = fill_solutions(text, (course / assignment / f"{assignment}.ipynb").read_text())
-            (folder / f"{assignment}.ipynb").write_text(text)
+            (course / "submitted" / student / assignment).mkdir(parents=True)
+            (course / "submitted" / student / assignment / f"{assignment}.ipynb").write_text(
+                answer(student, release, solution))
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(broken_numpy),
                                                                      os.environ.get("PYTHONPATH")]))}
     nbgrader(course, "autograde", SELECTION, env=env)
     nbgrader(course, "export")
     return course
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory, broken_numpy) -> Path:
+    return autograded(ROOT / "source", tmp_path_factory.mktemp("nbgrader"), broken_numpy)
+
+
+@pytest.fixture(scope="module")
+def russian_course(tmp_path_factory, broken_numpy) -> Path:
+    return autograded(editions.nbgrader_folder(ROOT, "ru"), tmp_path_factory.mktemp("nbgrader-ru"), broken_numpy)
 
 
 def nbgrader_scores(course: Path) -> dict[tuple[str, str], tuple[float, float]]:
@@ -111,17 +131,52 @@ def test_no_graded_cell_of_the_solved_notebooks_failed_or_wrote_to_stderr(course
                             if o.output_type == "error" or o.get("name") == "stderr"], cell.source
 
 
-def test_nnkit_grade_gives_the_same_totals_to_the_same_notebooks(course, tmp_path):
-    from nnkit.grade import command
-
-    for student in STUDENTS:
-        for assignment in ASSIGNMENTS:
-            folder = tmp_path / "class" / student
-            folder.mkdir(parents=True, exist_ok=True)
-            shutil.copy(course / "submitted" / student / assignment / f"{assignment}.ipynb", folder)
-    command.run(tmp_path / "class", tmp_path / "out")
-    with (tmp_path / "out" / "grades.csv").open() as handle:
-        ours = {row["student"]: float(row["total"]) for row in csv.DictReader(handle)}
+def test_the_mistake_costs_the_points_of_mse_alone(course):
     scores = nbgrader_scores(course)
-    theirs = {student: sum(scores[student, a][0] for a in ASSIGNMENTS) for student in STUDENTS}
-    assert ours == theirs
+    mse = next(e.points for e in catalog.exercises() if e.id == "05_losses.mse")
+    assert scores["mistake", "05_losses"] == (points("05_losses") - mse, points("05_losses"))
+
+
+@pytest.fixture(scope="module")
+def nnkit_totals(course, russian_course, tmp_path_factory) -> dict[tuple[str, str], float]:
+    """(language, student) → the total `nnkit grade --lang ru` gives the notebooks nbgrader collected
+    in both courses, graded in one batch (a folder of notebooks per student and language)."""
+    folder = tmp_path_factory.mktemp("nnkit-grade")
+    for code, graded in (("en", course), ("ru", russian_course)):
+        for student in STUDENTS:
+            (folder / "class" / f"{code}-{student}").mkdir(parents=True)
+            for assignment in ASSIGNMENTS:
+                shutil.copy(graded / "submitted" / student / assignment / f"{assignment}.ipynb",
+                            folder / "class" / f"{code}-{student}")
+    done = subprocess.run([sys.executable, "-m", "nnkit", "grade", str(folder / "class"), "--out", str(folder / "out"),
+                           "--jobs", "2", "--lang", "ru"], capture_output=True, text=True, timeout=600, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    with (folder / "out" / "grades.csv").open() as handle:
+        return {tuple(row["student"].split("-", 1)): float(row["total"]) for row in csv.DictReader(handle)}
+
+
+def nbgrader_totals(course: Path) -> dict[str, float]:
+    scores = nbgrader_scores(course)
+    return {student: sum(scores[student, a][0] for a in ASSIGNMENTS) for student in STUDENTS}
+
+
+def test_nnkit_grade_gives_the_same_totals_to_the_same_notebooks(course, nnkit_totals):
+    assert {student: nnkit_totals["en", student] for student in STUDENTS} == nbgrader_totals(course)
+
+
+def test_a_russian_notebook_gets_the_marks_of_its_english_twin_from_nbgrader(course, russian_course):
+    assert nbgrader_scores(russian_course) == nbgrader_scores(course)
+
+
+def test_nnkit_grade_gives_the_russian_notebooks_the_totals_nbgrader_gives(russian_course, nnkit_totals):
+    assert {student: nnkit_totals["ru", student] for student in STUDENTS} == nbgrader_totals(russian_course)
+
+
+def test_the_russian_check_cells_explain_the_mistake_in_russian(russian_course):
+    import nbformat
+
+    notebook = nbformat.read(russian_course / "autograded" / "mistake" / "05_losses" / "05_losses.ipynb",
+                             as_version=4)
+    errors = ["\n".join(o.get("traceback", [])) + o.get("evalue", "") for cell in notebook.cells
+              for o in cell.get("outputs", []) if o.output_type == "error"]
+    assert len(errors) == 1 and all("Похоже на известную ошибку" in e for e in errors), errors

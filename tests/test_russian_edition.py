@@ -8,7 +8,6 @@ one exercise file: its stub, then a submission with a known mistake.
 
 from __future__ import annotations
 
-import re
 import shutil
 import subprocess
 import sys
@@ -16,24 +15,14 @@ import time
 from pathlib import Path
 
 import pytest
+from russian import CYRILLIC, ENGLISH, RUSSIAN, english_lines
+from students import Terminal, wait_for
 
 from nnkit.course import catalog, layout
 from nnkit.i18n import catalogs, lang
-from students import Terminal, wait_for
 
 ROOT = layout.course_root()
 STEM, EXERCISE = "05_losses", "05_losses.mse"
-RUSSIAN = {"LANG": "ru_RU.UTF-8", "LC_ALL": "", "LC_MESSAGES": "", "NNKIT_LANG": "", "NNKIT_CHECK_SERVER": "off"}
-ENGLISH = {**RUSSIAN, "LANG": "C"}
-CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
-# Code, ids, tensors and paths are not sentences: they are taken out before looking for English.
-NOT_PROSE = re.compile(r"`[^`]*`|tensor\([^)]*\)|\([^()]*\)|\S*[./_:=@\\]\S*|\[[^\]]*\]")
-ENGLISH_WORDS = re.compile(r"\b[A-Za-z]{2,}(?:[ ,;]+[A-Za-z]{2,}){2,}\b")
-
-
-def english_lines(text: str) -> list[str]:
-    """Lines holding three or more English words in a row once code, ids and tensors are out."""
-    return [line for line in text.splitlines() if ENGLISH_WORDS.search(NOT_PROSE.sub(" ", line))]
 
 
 def test_the_english_detector_finds_a_sentence_and_passes_code():
@@ -171,3 +160,5 @@ def test_an_edited_english_hint_makes_its_russian_entry_missing(tmp_path):
     checked = subprocess.run([sys.executable, "-m", "nnkit", "build", "--check"], cwd=course, capture_output=True,
                              text=True, env=_env({"NNKIT_COURSE": str(course), **ENGLISH}), check=False)
     assert checked.returncode == 1 and str(catalogs.PUBLIC.po(Path(""), "ru")) in checked.stderr, checked.stderr
+    catalogs.build(course)
+    assert catalogs.build(course, write=False).stale == []  # a second build writes what the first did

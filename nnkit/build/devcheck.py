@@ -23,7 +23,7 @@ def problems() -> list[str]:
         found += trouble
         for exercise_id, mine in by_exercise(chosen, results).items():
             if not mine:
-                found.append(f"{exercise_id} has no public check")
+                found.append(_("{id} has no public check").format(id=exercise_id))
             elif must_pass and not all(v.passed for v in mine):
                 bad = next(v for v in mine if not v.passed)
                 found.append(_("the solution of {id} fails {file}::{test}: {message}").format(

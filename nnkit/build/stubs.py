@@ -45,9 +45,11 @@ def make_stub(source: str, stem: str) -> str:
         marker = line.strip()
         if marker == BEGIN:
             if inside_since is not None:
-                raise MarkerError(f"{stem}.py:{number}: {BEGIN} inside another solution region")
+                raise MarkerError(_("{file}:{line}: {marker} inside another solution region").format(
+                    file=f"{stem}.py", line=number, marker=BEGIN))
             if number not in names:
-                raise MarkerError(f"{stem}.py:{number}: solution region outside a function or class")
+                raise MarkerError(_("{file}:{line}: solution region outside a function or class").format(
+                    file=f"{stem}.py", line=number))
             inside_since = number
             indent = line[: len(line) - len(line.lstrip())]
             exercise_id = f"{stem}.{names[number]}"
@@ -55,12 +57,14 @@ def make_stub(source: str, stem: str) -> str:
             out.append(f"{indent}raise NotImplementedError({json.dumps(_(NOT_STARTED).format(id=exercise_id), ensure_ascii=False)})\n")
         elif marker == END:
             if inside_since is None:
-                raise MarkerError(f"{stem}.py:{number}: {END} without {BEGIN}")
+                raise MarkerError(_("{file}:{line}: {end} without {begin}").format(file=f"{stem}.py", line=number,
+                                                                                   end=END, begin=BEGIN))
             inside_since = None
         elif inside_since is None:
             out.append(line)
     if inside_since is not None:
-        raise MarkerError(f"{stem}.py:{inside_since}: {BEGIN} is never closed")
+        raise MarkerError(_("{file}:{line}: {marker} is never closed").format(file=f"{stem}.py", line=inside_since,
+                                                                             marker=BEGIN))
     number = re.match(r"\d+", stem)
     return _(HEADER).format(stem=stem, number=number.group(0) if number else stem) + "".join(out)
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from nnkit.course import layout
 from nnkit.course.tomlcompat import tomllib
+from nnkit.i18n.lang import _
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,7 @@ def select(selector: str | None) -> list[Exercise]:
     if not chosen:
         example = exercises()[-1]
         raise UnknownSelection(
-            f"no exercise matches {selector!r}: use a number like {example.file.split('_')[0]}, a file "
-            f"like {example.file}, or an id like {example.id} (the files are {', '.join(files())})")
+            _("no exercise matches {selector!r}: use a number like {number}, a file like {file}, or an id like "
+              "{id} (the files are {files})").format(selector=selector, number=example.file.split("_")[0],
+                                                     file=example.file, id=example.id, files=", ".join(files())))
     return chosen

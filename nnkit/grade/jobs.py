@@ -61,7 +61,8 @@ def grade_one(task: dict, zygote: ZygoteLink, settings: Settings, data: dict[str
         run.run(settings.tests, checks, settings.course)
     finally:
         link.close()
-    problems = checks.problems + [f"{test} has no exercise marker: it counts for nothing" for test in checks.unmarked]
+    problems = checks.problems + [_("{test} has no exercise marker: it counts for nothing").format(test=test)
+                                  for test in checks.unmarked]
     print(f"{task['student']}: {len(checks.verdicts)} tests in {time.monotonic() - started:.2f} s, "
           f"{link.restarts} worker restarts", file=sys.stderr, flush=True)
     return {"student": task["student"], "tests": [v.to_dict() for v in checks.results()],

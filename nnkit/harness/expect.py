@@ -310,10 +310,11 @@ def parameters(out: Outcome, description: dict, expected: Mapping[str, tuple]) -
 
 
 def part(out: Outcome, value: Any, label: str) -> Part:
-    """`value`, something the call produced, as an outcome of its own; failures name `label`."""
+    """`value`, something the call produced, as an outcome of its own; failures name `label` (a
+    course's text, translated here)."""
     result(out)
     shared = {f.name: getattr(out, f.name) for f in fields(Outcome)}
-    return Part(**{**shared, "value": value, "type_name": ""}, part=label)
+    return Part(**{**shared, "value": value, "type_name": ""}, part=course_text(label))
 
 
 def state(out: Outcome, got: Mapping[str, Any], expected: Mapping[str, torch.Tensor], *,

@@ -147,7 +147,9 @@ TEMPLATES = ((TOOL, _tool_template), (PUBLIC, _public_template), (HIDDEN, _hidde
 
 def _po_text(catalog: Catalog) -> str:
     out = io.BytesIO()
-    write_po(out, catalog, width=WIDTH, include_lineno=False, include_previous=True, ignore_obsolete=True)
+    # No "#| msgid" lines: Babel writes them but reads them back as a translator's comment, so every
+    # build would change the file again. A changed entry is marked fuzzy and keeps its old translation.
+    write_po(out, catalog, width=WIDTH, include_lineno=False, include_previous=False, ignore_obsolete=True)
     return out.getvalue().decode("utf-8")
 
 

@@ -4,7 +4,10 @@ A course keeps two catalogs, split by who may read them: `exercises/locale/<lang
 course.mo` (everything students get: prose, hints, known mistakes, public checks' messages, which
 the student bundle carries) and `autograder/locale/<lang>/LC_MESSAGES/autograder.mo` (the hidden
 tests' messages, on the instructor's machine only). A course file marks a text with `_()` from
-here, as the tool's files do with `nnkit.i18n.lang`; `nnkit build` extracts both catalogs.
+here, as the tool's files do with `nnkit.i18n.lang`, or with `N_()` where the text is translated
+when it is shown (what a check passes to `nnkit.harness.expect`, which translates it, and texts
+of a module's top level, imported before a language is chosen); `nnkit build` extracts both
+catalogs.
 """
 
 from __future__ import annotations
@@ -14,9 +17,11 @@ from pathlib import Path
 
 from nnkit.course import layout
 from nnkit.i18n import lang
+from nnkit.i18n.lang import N_
 
 PUBLIC = (Path("exercises") / "locale", "course")
 HIDDEN = (Path("autograder") / "locale", "autograder")
+__all__ = ["N_", "_", "catalogs", "ngettext"]
 
 
 def catalogs(root: Path | None = None, code: str | None = None) -> gettext.NullTranslations:

@@ -91,6 +91,11 @@ def _tool() -> gettext.NullTranslations:
     return translations(LOCALE_DIR, DOMAIN, language())
 
 
+def prepare() -> None:
+    """Read the chosen language's catalog now, so that the processes this one forks need not open it."""
+    _tool()
+
+
 def _(message: str) -> str:
     """The translation of `message` in the chosen language."""
     return _tool().gettext(message)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from nnkit.i18n.course import _ as course_text
 from nnkit.i18n.lang import _, ngettext
 from nnkit.report import figures
 from nnkit.report.classstats import ClassStats, Spread, spread
@@ -155,10 +156,11 @@ def _measures(stats: ClassStats) -> list[str]:
     out = []
     for measure in stats.measures:
         values = list(measure.values.values())
-        title = _("{name} of {exercise}").format(name=measure.name, exercise=measure.exercise)
+        name = course_text(measure.name)  # a course's text, recorded in English by its hidden test
+        title = _("{name} of {exercise}").format(name=name, exercise=measure.exercise)
         out.append(f"<h2>{escape(title)}</h2>")
         high = 100.0 if measure.name.endswith("(%)") else max(values)
-        out += _distribution(values, min(0.0, min(values)), high, measure.name, title)
+        out += _distribution(values, min(0.0, min(values)), high, name, title)
     return out
 
 

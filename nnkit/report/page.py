@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable, Sequence
 
+from nnkit.i18n import lang
 from nnkit.i18n.lang import _
 
 STYLE = """
@@ -48,7 +49,7 @@ def escape(text: object) -> str:
 
 def document(title: str, body: Iterable[str]) -> str:
     """A whole page: `title` is plain text, `body` is markup."""
-    return ("<!doctype html>\n<html lang=en>\n<head><meta charset=utf-8>"
+    return (f"<!doctype html>\n<html lang={lang.language()}>\n<head><meta charset=utf-8>"
             "<meta name=viewport content=\"width=device-width, initial-scale=1\">"
             f"<title>{escape(title)}</title><style>{STYLE}</style></head>\n<body>\n"
             + "\n".join(body) + "\n</body>\n</html>\n")

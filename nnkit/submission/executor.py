@@ -19,6 +19,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from nnkit.i18n.lang import _
 from nnkit.submission.source import SourceProblem, read_source
 from nnkit.wire import codec, messages
 from nnkit.wire.codec import Handle, Spec
@@ -132,7 +133,7 @@ class Executor:
         params = dict(module.named_parameters())
         missing = sorted(set(state) - set(params))
         if missing:
-            raise AttributeError(f"the object has no parameter named {', '.join(missing)}")
+            raise AttributeError(_("the object has no parameter named {names}").format(names=", ".join(missing)))
         with _no_grad():
             for name, value in state.items():
                 params[name].copy_(value)
@@ -148,12 +149,12 @@ class Executor:
 
     def _target(self, request: messages.Call):
         if request.target is not None:
-            stem, _, name = request.target.partition(".")
+            stem, _dot, name = request.target.partition(".")
             module = self.load(stem)
             if not hasattr(module, name):
                 raise _Unusable(messages.StudentError.unusable(
-                    "missing_name", f"{stem}.py defines no `{name}`: keep the name from the exercise "
-                                    "file (it may have been renamed or deleted)."))
+                    "missing_name", _("{file} defines no `{name}`: keep the name from the exercise file (it may "
+                                      "have been renamed or deleted).").format(file=f"{stem}.py", name=name)))
             return getattr(module, name)
         obj = self._object(request.handle)
         return obj if request.method == "__call__" else getattr(obj, request.method)
@@ -178,8 +179,9 @@ class Executor:
             code = compile(source, str(path), "exec")
         except SyntaxError as error:
             raise _Unusable(messages.StudentError.unusable(
-                "syntax_error", f"{stem}.py has a syntax error on line {error.lineno}: {error.msg}"
-                                f"\n    {(error.text or '').rstrip()}\nFix it, then run the checks again.")) from None
+                "syntax_error", _("{file} has a syntax error on line {line}: {error}\n    {code}\nFix it, then run "
+                                  "the checks again.").format(file=f"{stem}.py", line=error.lineno, error=error.msg,
+                                                              code=(error.text or "").rstrip()))) from None
         sys.modules[name] = module
         try:
             exec(code, module.__dict__)
@@ -189,7 +191,8 @@ class Executor:
             sys.modules.pop(name, None)
             info = self._error_info(error)
             raise _Unusable(messages.StudentError.unusable(
-                "import_error", f"{stem}.py fails when it is imported: {info.type}: {info.message}")) from None
+                "import_error", _("{file} fails when it is imported: {type}: {message}").format(
+                    file=f"{stem}.py", type=info.type, message=info.message))) from None
         self.modules[stem] = module
         return module
 

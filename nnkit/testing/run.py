@@ -18,6 +18,7 @@ import torch
 
 from nnkit import environment
 from nnkit.harness.failures import CheckFailure
+from nnkit.i18n.lang import N_, _, ngettext
 from nnkit.submission.proxy import StudentSideError, Submission
 from nnkit.testing.plugin import RUN
 from nnkit.testing.verdict import Verdict
@@ -30,8 +31,8 @@ UNUSED = ("terminal", "cacheprovider", "randomly", "xdist", "unraisableexception
           "logging", "warnings", "faulthandler", "doctest", "junitxml", "pastebin", "nose", "stepwise",
           "legacypath")
 MAX_OUTPUT = 4000
-HIDDEN = "This check failed; its details are not shown."
-INTERNAL = ("This check could not finish because of a problem in the grader, not in your code. "
+HIDDEN = N_("This check failed; its details are not shown.")
+INTERNAL = N_("This check could not finish because of a problem in the grader, not in your code. "
             "Your instructor can see the details.")
 STATUS_OF_KIND = {"error": "error", "submission": "error", "crashed": "error", "internal": "error",
                   "timeout": "timeout"}
@@ -74,7 +75,8 @@ class Run:
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
-            self.problems.append(f"cannot collect {report.nodeid}: {str(report.longrepr)[-2000:]}")
+            self.problems.append(_("cannot collect {test}: {error}").format(test=report.nodeid,
+                                                                          error=str(report.longrepr)[-2000:]))
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
@@ -110,13 +112,14 @@ def classify(excinfo: pytest.ExceptionInfo | None, reveal: bool) -> dict:
     if isinstance(error, StudentSideError):
         info = error.error
         trace = f"\n{info.traceback.rstrip()}" if info.traceback else ""
-        return {"status": "error", "kind": "error", "message": f"Your code raised {info.type}: {info.message}{trace}"}
+        raised = _("Your code raised {type}: {message}").format(type=info.type, message=info.message)
+        return {"status": "error", "kind": "error", "message": raised + trace}
     if excinfo.errisinstance(pytest.skip.Exception):
-        return {"status": "failed", "kind": "skipped", "message": f"Not run: {error}"}
+        return {"status": "failed", "kind": "skipped", "message": _("Not run: {reason}").format(reason=error)}
     detail = f"{type(error).__name__}: {error}"[:4000]
     if isinstance(error, AssertionError):
-        return {"status": "failed", "kind": "failed", "message": detail if reveal else HIDDEN, "detail": detail}
-    return {"status": "error", "kind": "internal", "message": detail if reveal else INTERNAL, "detail": detail}
+        return {"status": "failed", "kind": "failed", "message": detail if reveal else _(HIDDEN), "detail": detail}
+    return {"status": "error", "kind": "internal", "message": detail if reveal else _(INTERNAL), "detail": detail}
 
 
 def measures(properties: list[tuple[str, object]]) -> dict[str, float]:
@@ -126,7 +129,9 @@ def measures(properties: list[tuple[str, object]]) -> dict[str, float]:
 
 
 def cap(text: str, limit: int = MAX_OUTPUT) -> str:
-    return text if len(text) <= limit else text[:limit] + f"\n… ({len(text) - limit} more characters cut)"
+    return text if len(text) <= limit else text[:limit] + "\n" + ngettext(
+        "… ({count} more characters cut)", "… ({count} more characters cut)", len(text) - limit).format(
+        count=len(text) - limit)
 
 
 def arguments(test_files: Sequence[Path], rootdir: Path) -> list[str]:
@@ -140,7 +145,8 @@ def run(test_files: Sequence[Path], checks: Run, rootdir: Path) -> Run:
     with only_the_kits_plugin(), one_torch_thread():
         code = pytest.main(arguments(test_files, rootdir), plugins=[checks])
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED):
-        checks.problems.append(f"pytest could not run {', '.join(map(str, test_files))} (exit status {int(code)})")
+        checks.problems.append(_("pytest could not run {files} (exit status {status})").format(
+            files=", ".join(map(str, test_files)), status=int(code)))
     return checks
 
 

@@ -16,6 +16,8 @@ from typing import Any
 
 import torch
 
+from nnkit.i18n.lang import _
+
 DTYPES: dict[str, torch.dtype] = {
     "float32": torch.float32,
     "float64": torch.float64,
@@ -84,12 +86,13 @@ def encode(value: Any, buffers: list[bytes], on_other: Callable[[Any], Any] | No
         return {"t": "tuple", "items": [int(n) for n in value]}
     if kind in (list, tuple):
         if len(value) > MAX_ITEMS:
-            raise CodecError(f"a {kind.__name__} of {len(value)} items is too long to send")
+            raise CodecError(_("a {type} of {count} items is too long to send").format(type=kind.__name__,
+                                                                                    count=len(value)))
         return {"t": kind.__name__,
                 "items": [encode(item, buffers, on_other, depth + 1) for item in value]}
     if kind is dict and all(type(key) is str for key in value):
         if len(value) > MAX_ITEMS:
-            raise CodecError(f"a dict of {len(value)} items is too long to send")
+            raise CodecError(_("a {type} of {count} items is too long to send").format(type="dict", count=len(value)))
         return {"t": "dict",
                 "items": {key: encode(item, buffers, on_other, depth + 1)
                           for key, item in value.items()}}
@@ -99,7 +102,7 @@ def encode(value: Any, buffers: list[bytes], on_other: Callable[[Any], Any] | No
         return {"t": "spec", "kind": value.kind,
                 "params": encode(value.params, buffers, on_other, depth + 1)}
     if on_other is None:
-        raise CodecError(f"a {kind.__name__} cannot be sent")
+        raise CodecError(_("a {type} cannot be sent").format(type=kind.__name__))
     return encode(on_other(value), buffers, None, depth + 1)
 
 
@@ -107,12 +110,14 @@ def _encode_tensor(tensor: torch.Tensor, buffers: list[bytes], on_other) -> Any:
     dtype = DTYPE_NAMES.get(tensor.dtype)
     if dtype is None or tensor.layout is not torch.strided or tensor.device.type != "cpu":
         if on_other is None:
-            raise CodecError(f"a {tensor.dtype} tensor on {tensor.device} cannot be sent")
+            raise CodecError(_("a {dtype} tensor on {device} cannot be sent").format(dtype=tensor.dtype,
+                                                                                 device=tensor.device))
         return encode(on_other(tensor), buffers, None)
     data = _Tensor.contiguous(_Tensor.detach(tensor)).clone()
     nbytes = data.numel() * data.element_size()
     if nbytes > MAX_TENSOR_BYTES:
-        raise CodecError(f"a tensor of {nbytes} bytes is larger than the cap of {MAX_TENSOR_BYTES}")
+        raise CodecError(_("a tensor of {size} bytes is larger than the cap of {cap}").format(size=nbytes,
+                                                                                              cap=MAX_TENSOR_BYTES))
     buffers.append(ctypes.string_at(data.data_ptr(), nbytes) if nbytes else b"")
     return {"t": "tensor", "dtype": dtype, "shape": list(data.shape), "buf": len(buffers) - 1,
             "grad": bool(tensor.requires_grad)}

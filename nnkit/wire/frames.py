@@ -17,6 +17,8 @@ import struct
 import time
 from typing import BinaryIO
 
+from nnkit.i18n.lang import _
+
 LENGTH = struct.Struct("<Q")
 COUNTS = struct.Struct("<II")
 MAX_MESSAGE_BYTES = 256 * 1024 * 1024
@@ -44,7 +46,7 @@ def pack(header: dict, buffers: list[bytes] = ()) -> bytes:
         parts += [LENGTH.pack(len(buffer)), buffer]
     message = b"".join(parts)
     if len(message) > MAX_MESSAGE_BYTES:
-        raise FrameError(f"a message of {len(message)} bytes is over the cap")
+        raise FrameError(_("a message of {size} bytes is over the cap").format(size=len(message)))
     return message
 
 
@@ -53,23 +55,23 @@ def unpack(message: bytes) -> tuple[dict, list[bytes]]:
     try:
         head_len, count = COUNTS.unpack_from(message, 0)
         if head_len > MAX_HEADER_BYTES or count > MAX_BUFFERS:
-            raise FrameError("the message's header is over the cap")
+            raise FrameError(_("the message's header is over the cap"))
         offset = COUNTS.size + head_len
         header = json.loads(message[COUNTS.size:offset])
         buffers = []
-        for _ in range(count):
+        for _index in range(count):
             (size,) = LENGTH.unpack_from(message, offset)
             offset += LENGTH.size
             if offset + size > len(message):
-                raise FrameError("the message is truncated")
+                raise FrameError(_("the message is truncated"))
             buffers.append(message[offset:offset + size])
             offset += size
     except (struct.error, ValueError) as error:  # UnicodeDecodeError and JSONDecodeError too
-        raise FrameError(f"a malformed message ({error})") from None
+        raise FrameError(_("a malformed message ({error})").format(error=error)) from None
     if type(header) is not dict:
-        raise FrameError("the message's header is not an object")
+        raise FrameError(_("the message's header is not an object"))
     if offset != len(message):
-        raise FrameError("the message has trailing bytes")
+        raise FrameError(_("the message has trailing bytes"))
     return header, buffers
 
 
@@ -80,9 +82,9 @@ def send(sock: socket.socket, header: dict, buffers: list[bytes] = (), timeout: 
     try:
         sock.sendall(LENGTH.pack(len(data)) + data)
     except TimeoutError:
-        raise Timeout("the other end stopped reading") from None
+        raise Timeout(_("the other end stopped reading")) from None
     except OSError as error:
-        raise Closed(f"the other end went away ({error.strerror or error})") from None
+        raise Closed(_("the other end went away ({error})").format(error=error.strerror or error)) from None
 
 
 def recv(sock: socket.socket, timeout: float | None = None, alive: int | None = None,
@@ -95,7 +97,7 @@ def recv(sock: socket.socket, timeout: float | None = None, alive: int | None = 
     deadline = None if timeout is None else time.monotonic() + timeout
     (size,) = LENGTH.unpack(_read(sock, LENGTH.size, deadline, alive))
     if size > limit:
-        raise FrameError(f"a message of {size} bytes is over the cap of {limit}")
+        raise FrameError(_("a message of {size} bytes is over the cap of {cap}").format(size=size, cap=limit))
     return unpack(_read(sock, size, deadline, alive))
 
 
@@ -106,22 +108,22 @@ def _read(sock: socket.socket, size: int, deadline: float | None, alive: int | N
     while got < size:
         left = None if deadline is None else deadline - time.monotonic()
         if left is not None and left <= 0:
-            raise Timeout("no answer before the deadline")
+            raise Timeout(_("no answer before the deadline"))
         if alive is not None:
-            readable, _, _ = select.select([sock, alive], [], [], left)
+            readable, _writable, _failed = select.select([sock, alive], [], [], left)
             if not readable:
-                raise Timeout("no answer before the deadline")
+                raise Timeout(_("no answer before the deadline"))
             if sock not in readable:
-                raise Closed("the process ended")
+                raise Closed(_("the process ended"))
         sock.settimeout(left)
         try:
             count = sock.recv_into(view[got:], min(size - got, 1 << 20))
         except TimeoutError:
-            raise Timeout("no answer before the deadline") from None
+            raise Timeout(_("no answer before the deadline")) from None
         except OSError as error:
-            raise Closed(f"the connection failed ({error.strerror or error})") from None
+            raise Closed(_("the connection failed ({error})").format(error=error.strerror or error)) from None
         if count == 0:
-            raise Closed("the other end closed the connection")
+            raise Closed(_("the other end closed the connection"))
         got += count
     return bytes(data)
 
@@ -133,7 +135,7 @@ def write(stream: BinaryIO, header: dict, buffers: list[bytes] = ()) -> None:
         stream.write(LENGTH.pack(len(data)) + data)
         stream.flush()
     except (OSError, ValueError) as error:  # ValueError: the stream was closed
-        raise Closed(f"the other end went away ({error})") from None
+        raise Closed(_("the other end went away ({error})").format(error=error)) from None
 
 
 def read(stream: BinaryIO, limit: int = MAX_MESSAGE_BYTES) -> tuple[dict, list[bytes]]:
@@ -141,7 +143,7 @@ def read(stream: BinaryIO, limit: int = MAX_MESSAGE_BYTES) -> tuple[dict, list[b
     head = _read_stream(stream, LENGTH.size)
     (size,) = LENGTH.unpack(head)
     if size > limit:
-        raise FrameError(f"a message of {size} bytes is over the cap of {limit}")
+        raise FrameError(_("a message of {size} bytes is over the cap of {cap}").format(size=size, cap=limit))
     return unpack(_read_stream(stream, size))
 
 
@@ -151,9 +153,9 @@ def _read_stream(stream: BinaryIO, size: int) -> bytes:
         try:
             chunk = stream.read(left)
         except (OSError, ValueError) as error:
-            raise Closed(f"the stream failed ({error})") from None
+            raise Closed(_("the stream failed ({error})").format(error=error)) from None
         if not chunk:
-            raise Closed("the other end closed the stream")
+            raise Closed(_("the other end closed the stream"))
         chunks.append(chunk)
         left -= len(chunk)
     return b"".join(chunks)
@@ -170,16 +172,16 @@ def recv_fds(sock: socket.socket, timeout: float | None = None) -> tuple[list[in
     """Receive the descriptors passed with `send_fds`, then their message."""
     sock.settimeout(timeout)
     try:
-        marker, fds, _, _ = socket.recv_fds(sock, 1, 4)
+        marker, fds, _flags, _address = socket.recv_fds(sock, 1, 4)
     except TimeoutError:
-        raise Timeout("no answer before the deadline") from None
+        raise Timeout(_("no answer before the deadline")) from None
     except OSError as error:
-        raise Closed(f"the connection failed ({error.strerror or error})") from None
+        raise Closed(_("the connection failed ({error})").format(error=error.strerror or error)) from None
     if not fds or marker != bytes([len(fds)]):
         for fd in fds:
             _close_quietly(fd)
-        raise Closed("expected file descriptors")
-    header, _ = recv(sock, timeout)
+        raise Closed(_("expected file descriptors"))
+    header, _buffers = recv(sock, timeout)
     return fds, header
 
 

@@ -144,7 +144,8 @@ def bwrap_args(isolation: Isolation) -> list[str]:
     for root in readable_roots():
         for hidden in forbidden_roots():
             if root == hidden or root in hidden.parents:
-                raise RuntimeError(f"refusing to show {root} to student code: it holds {hidden}")
+                raise RuntimeError(_("refusing to show {folder} to student code: it holds {hidden}").format(
+                    folder=root, hidden=hidden))
         for parent in reversed(root.parents):
             if parent not in made:
                 args += ["--perms", "0755", "--dir", str(parent)]
@@ -186,11 +187,11 @@ def protections(isolation: Isolation, limits: Limits, worker_uids: str) -> dict:
         "kit_version": nnkit.__version__,
         "bwrap": isolation.works,
         "bwrap_version": isolation.version,
-        "sandbox": ("bubblewrap: own PID, network, IPC and UTS namespaces; read-only interpreter, "
-                    "site-packages and nnkit package only; dies with the grader"
+        "sandbox": (_("bubblewrap: own PID, network, IPC and UTS namespaces; read-only interpreter, "
+                      "site-packages and nnkit package only; dies with the grader")
                     if isolation.works else "none"),
-        "worker_namespaces": ("private mount (empty /tmp, /var/tmp, /dev/shm), IPC and network namespaces per "
-                              "worker" if isolation.private else "none"),
+        "worker_namespaces": (_("private mount (empty /tmp, /var/tmp, /dev/shm), IPC and network namespaces per "
+                                "worker") if isolation.private else "none"),
         "worker_uid": worker_uids,
         "rlimits": limits.rlimits(),
         "call_seconds": limits.call_seconds,

@@ -126,7 +126,7 @@ class ZygoteLink:
             return messages.decode(frames.recv(self.control, CONTROL_SECONDS)[0], messages.Reaped).ended
         except (frames.FrameError, messages.MessageError, AttributeError):
             self.restart()
-            return "ended (the sandbox was restarted)"
+            return _("ended (the sandbox was restarted)")
 
     def restart(self) -> None:
         """Replace a zygote that stopped answering with a private one."""

@@ -42,9 +42,9 @@ class Claim:
 
     def describe(self) -> str:
         if not self.uids:
-            return "none (nothing left to grade)"
+            return _("none (nothing left to grade)")
         if self.uids[0] is None:
-            return f"{os.getuid()} (the grader's own)"
+            return _("{uid} (the grader's own)").format(uid=os.getuid())
         ranges: list[list[int]] = []
         for uid in sorted(u for u in self.uids if u is not None):
             if ranges and ranges[-1][1] == uid - 1:

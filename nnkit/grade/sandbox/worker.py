@@ -22,6 +22,7 @@ from typing import NoReturn
 import torch
 
 from nnkit.grade.sandbox import limits, namespaces
+from nnkit.i18n.lang import _
 from nnkit.submission.executor import Executor
 from nnkit.wire import frames, messages
 
@@ -78,7 +79,8 @@ def serve(sock: socket.socket, executor: Executor) -> None:
         except frames.Closed:
             return
         except frames.FrameError as error:
-            frames.send(sock, {**_failed(ValueError(), f"the result is too large to send back: {error}"),
+            frames.send(sock, {**_failed(ValueError(), _("the result is too large to send back: {error}").format(
+                error=error)),
                                 "rid": request.get("rid")})
 
 

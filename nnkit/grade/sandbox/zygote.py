@@ -26,9 +26,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nnkit.grade.sandbox import namespaces
+from nnkit.i18n import lang
+from nnkit.i18n.lang import N_, _
 from nnkit.testing import warmup
 from nnkit.wire import frames, messages
-from nnkit.i18n.lang import N_, _
 
 PR_SET_CHILD_SUBREAPER = 36
 IPC_RMID = 0
@@ -57,6 +58,7 @@ def prepare() -> None:
     for name in PRELOAD:
         importlib.import_module(name)
     warmup.pay_lazy_imports()
+    lang.prepare()  # once here: a worker may have no file descriptor left to open the catalog
     x = torch.ones(4, 4)
     buffer = io.BytesIO()  # torch.load/save import more modules on first use
     torch.save({"x": x}, buffer)

@@ -1,0 +1,52 @@
+"""What the tests of the Russian edition look for: Russian text, and no English sentence.
+
+A line holds an English sentence when three or more English words follow one another once code,
+ids, tensors and paths are taken out (they stay as they are in every language).
+"""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+RUSSIAN = {"LANG": "ru_RU.UTF-8", "LC_ALL": "", "LC_MESSAGES": "", "NNKIT_LANG": "", "NNKIT_CHECK_SERVER": "off"}
+ENGLISH = {**RUSSIAN, "LANG": "C"}
+CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
+# Code, ids, tensors and paths are not sentences: they are taken out before looking for English.
+NOT_PROSE = re.compile(r"`[^`]*`|tensor\([^)]*\)|\([^()]*\)|\S*[./_:=@\\]\S*|\[[^\]]*\]")
+ENGLISH_WORDS = re.compile(r"\b[A-Za-z]{2,}(?:[ ,;]+[A-Za-z]{2,}){2,}\b")
+
+
+def english_lines(text: str) -> list[str]:
+    """Lines holding three or more English words in a row once code, ids and tensors are out."""
+    return [line for line in text.splitlines() if ENGLISH_WORDS.search(NOT_PROSE.sub(" ", line))]
+
+
+class _Text(HTMLParser):
+    """The text a reader sees on a page: no style sheet, script or inline picture, no `<code>`."""
+
+    SKIPPED = frozenset({"style", "script", "svg", "code"})
+
+    def __init__(self):
+        super().__init__()
+        self.lines: list[str] = []
+        self.skipping = 0
+
+    def handle_starttag(self, tag, attrs):
+        self.skipping += tag in self.SKIPPED
+        self.lines.append("\n")
+
+    def handle_endtag(self, tag):
+        self.skipping -= tag in self.SKIPPED
+        self.lines.append("\n")
+
+    def handle_data(self, data):
+        if not self.skipping:
+            self.lines.append(data)
+
+
+def page_text(page: str) -> str:
+    """The readable text of an HTML page, one block a line."""
+    parser = _Text()
+    parser.feed(page)
+    return "".join(parser.lines)
