@@ -13,13 +13,37 @@ RUSSIAN = {"LANG": "ru_RU.UTF-8", "LC_ALL": "", "LC_MESSAGES": "", "NNKIT_LANG":
 ENGLISH = {**RUSSIAN, "LANG": "C"}
 CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
 # Code, ids, tensors and paths are not sentences: they are taken out before looking for English.
-NOT_PROSE = re.compile(r"`[^`]*`|tensor\([^)]*\)|\([^()]*\)|\S*[./_:=@\\]\S*|\[[^\]]*\]")
+NOT_PROSE = re.compile(r"``[^`]*``|`[^`]*`|tensor\([^)]*\)|\([^()]*\)|\S*[./_:=@\\]\S*|\[[^\]]*\]")
 ENGLISH_WORDS = re.compile(r"\b[A-Za-z]{2,}(?:[ ,;]+[A-Za-z]{2,}){2,}\b")
+WORD = re.compile(r"[^\W\d_]{3,}")
+FENCE = "```"
 
 
 def english_lines(text: str) -> list[str]:
     """Lines holding three or more English words in a row once code, ids and tensors are out."""
     return [line for line in text.splitlines() if ENGLISH_WORDS.search(NOT_PROSE.sub(" ", line))]
+
+
+def readable(paragraph: str) -> str:
+    """A paragraph of Markdown without its code: a fenced block keeps only its comments."""
+    lines, fenced = [], False
+    for line in paragraph.split("\n"):
+        if line.strip().startswith(FENCE):
+            fenced = not fenced
+        elif not fenced or "#" in line:
+            lines.append(line.partition("#")[2] if fenced else line)
+    return "\n".join(lines)
+
+
+def english_paragraphs(paragraphs: list[str]) -> list[str]:
+    """The paragraphs that are not Russian: words but no Cyrillic letter, or an English sentence."""
+    found = []
+    for paragraph in paragraphs:
+        text = readable(paragraph)
+        words = WORD.search(NOT_PROSE.sub(" ", text))
+        if english_lines(text) or (words and not CYRILLIC.search(text)):
+            found.append(paragraph)
+    return found
 
 
 class _Text(HTMLParser):

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from russian import CYRILLIC, ENGLISH, RUSSIAN, english_lines
+from russian import CYRILLIC, ENGLISH, RUSSIAN, english_lines, english_paragraphs
 from students import Terminal, wait_for
 
 from nnkit.course import catalog, layout
@@ -30,6 +30,15 @@ def test_the_english_detector_finds_a_sentence_and_passes_code():
     assert english_lines("  Похоже на известную ошибку: this is the sum of squares")
     assert not english_lines("Вызов 05_losses.mse(tensor([[0.6000], [0.2000]]) (форма (3, 1), float32))")
     assert not english_lines("Застряли? `nnkit hint 05_losses.mse`. Проверьте: `nnkit check 05_losses.mse`.")
+    assert not english_lines("Нельзя использовать: ``torch.matmul``, ``mm``, ``mv``, ``bmm`` (и методы Tensor).")
+
+
+def test_a_paragraph_is_english_by_its_words_and_a_fenced_block_by_its_comments_only():
+    code = "```\npip install torch --index-url https://download.pytorch.org/whl/cpu\n```"
+    english, commented = "Run the checks of one file.", "```\nnnkit check 05   # the checks of one file\n```"
+    russian = "```\nnnkit check 05   # проверки одного файла\n```"
+    assert english_paragraphs([code, russian, "Запустите `nnkit check`."]) == []
+    assert english_paragraphs([english, commented, "Losses"]) == [english, commented, "Losses"]
 
 
 @pytest.mark.parametrize(("env", "expected"), [

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from russian import CYRILLIC, ENGLISH, english_lines, page_text
+from russian import CYRILLIC, ENGLISH, english_lines, english_paragraphs, page_text
 
 from nnkit.course import catalog
 from nnkit.grade import demo
@@ -104,16 +104,11 @@ def bundle(tmp_path_factory) -> Path:
     return folder
 
 
-def english_prose(paragraphs: list[str]) -> list[str]:
-    """The paragraphs that are not Russian: no Cyrillic letter, or an English sentence."""
-    return [p for p in paragraphs if not CYRILLIC.search(p) or english_lines(p)]
-
-
 def test_the_russian_bundles_exercise_files_have_russian_prose_and_stub_messages(bundle):
     for stem in catalog.files():
         stub = (bundle / "exercises" / f"{stem}.py").read_text(encoding="utf-8")
         paragraphs = [unit for _line, unit in prose.file_units(stub)]
-        assert paragraphs and english_prose(paragraphs) == [], (stem, english_prose(paragraphs))
+        assert paragraphs and english_paragraphs(paragraphs) == [], (stem, english_paragraphs(paragraphs))
         assert "упражнение ещё не начато" in stub and "is not started yet" not in stub
 
 
@@ -123,9 +118,9 @@ def test_the_russian_bundles_notebooks_have_russian_markdown(bundle):
         paragraphs = [unit for cell in notebook.cells if cell.cell_type == "markdown"
                       for unit in prose.units(cell.source)]
         assert any("Как работать с этой тетрадью" in p for p in paragraphs), stem
-        assert english_prose(paragraphs) == [], (stem, english_prose(paragraphs))
+        assert english_paragraphs(paragraphs) == [], (stem, english_paragraphs(paragraphs))
 
 
 def test_the_russian_bundles_readme_is_russian(bundle):
     paragraphs = prose.units((bundle / "README.md").read_text(encoding="utf-8"))
-    assert paragraphs and english_prose(paragraphs) == [], english_prose(paragraphs)
+    assert paragraphs and english_paragraphs(paragraphs) == [], english_paragraphs(paragraphs)
