@@ -56,7 +56,8 @@ def test_my_linear_with_linears_weights_of_random_sizes(submission):
 def test_my_linear_maps_rows_to_out_features_from_its_own_start(submission):
     for case, (n, n_in, n_out) in enumerate(SIZES):
         layer = expect.module(submission.call(MY_LINEAR, n_in, n_out), N_("a MyLinear module"))
-        expect.shaped(submission.call(layer, cases.values((n, n_in), case)), (n, n_out), what=_("{rows} rows of {features} features").format(rows=n, features=n_out))
+        expect.shaped(submission.call(layer, cases.values((n, n_in), case)), (n, n_out),
+                      what=_("{rows} rows of {features} features").format(rows=n, features=n_out))
 
 
 @pytest.mark.exercise(MY_LINEAR)
@@ -86,7 +87,8 @@ def test_collapse_raises_value_error_wherever_the_chain_breaks(submission):
             broken = chain[:at] + [torch.ones(chain[at].shape[0] + 1, 2)] + chain[at + 1:]
             expect.raises(submission.call(COLLAPSE, broken), "ValueError",
                           _("matrix {first} has {columns} columns, matrix {second} has {rows} rows").format(
-                              first=at, columns=chain[at - 1].shape[1], second=at + 1, rows=chain[at].shape[0] + 1))
+                              first=at, columns=chain[at - 1].shape[1], second=at + 1,
+                              rows=chain[at].shape[0] + 1))
 
 
 @pytest.mark.exercise(COLLAPSE)

@@ -53,8 +53,9 @@ def test_model_output_from_its_own_start_has_the_schemas_shape_and_range(submiss
     model = check_layers(submission, exercise, layers)
     for n in ROWS:
         out = submission.call(model, cases.values((n, layers[0]["in_features"]), n), eval_no_grad=True)
-        in_range(out, expect.shaped(out, (n, layers[-2 if exercise in (SCHEMA_B, SCHEMA_C) else -1]["out_features"]),
-                                    what=ngettext("{rows} rows of outputs", "{rows} rows of outputs", n).format(rows=n)), exercise)
+        what = ngettext("{rows} rows of outputs", "{rows} rows of outputs", n).format(rows=n)
+        outputs = layers[-2 if exercise in (SCHEMA_B, SCHEMA_C) else -1]["out_features"]
+        in_range(out, expect.shaped(out, (n, outputs), what=what), exercise)
 
 
 @PARAMETRIZE
@@ -62,7 +63,8 @@ def test_model_has_the_schemas_number_of_trainable_parameters(submission, exerci
     out = submission.call(exercise)
     description = submission.describe(expect.module(out))
     got = sum(math.prod(p["shape"]) for p in description["parameters"] if p["requires_grad"])
-    expect.number(expect.part(out, got, N_("the number of its trainable parameters")), count(MODELS[exercise]))
+    expect.number(expect.part(out, got, N_("the number of its trainable parameters")),
+                  count(MODELS[exercise]))
 
 
 @PARAMETRIZE

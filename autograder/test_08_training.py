@@ -168,8 +168,9 @@ def test_fit_iris_scores_on_average_on_rows_it_never_saw(submission, fits, reque
     what = ngettext("a mean accuracy on held-out rows over {count} splits",
                     "a mean accuracy on held-out rows over {count} splits", splits).format(count=splits)
     expect.at_least(expect.part(found[0][0], mean, label), MEAN_MINIMUM, what,
-                    N_("fit_iris was trained on 100 rows of each split and scored on the other 50. Make the "
-                       "recipe reliable: standardise the features inside the model, use Adam, or more steps."))
+                    N_("fit_iris was trained on 100 rows of each split and scored on the other 50. Make "
+                       "the recipe reliable: standardise the features inside the model, use Adam, or more "
+                       "steps."))
 
 
 @pytest.mark.exercise(FIT_IRIS)
@@ -178,8 +179,8 @@ def test_fit_iris_scores_on_every_split(submission, fits):
         expect.at_least(expect.part(out, right, _("the percent of split {seed}'s 50 held-out rows it "
                                                   "classified right").format(seed=fit.seed)),
                         EACH_MINIMUM, N_("an accuracy on every split"),
-                        N_("A recipe that sometimes fails to learn depends on luck: standardise the features, "
-                           "or use Adam; check the training loop clears the gradients."))
+                        N_("A recipe that sometimes fails to learn depends on luck: standardise the "
+                           "features, or use Adam; check the training loop clears the gradients."))
 
 
 @pytest.mark.exercise(FIT_IRIS)
@@ -190,7 +191,8 @@ def test_fit_iris_trains_within_the_time_limit(submission, fits):
         if fit.seconds > FIT_SECONDS:
             expect.fail(fit.out, _("training within {seconds:g} s").format(seconds=FIT_SECONDS),
                         _("{seconds:.1f} s").format(seconds=fit.seconds),
-                        _("Use fewer steps or a smaller model: a few hundred full-batch steps of Adam are plenty."))
+                        _("Use fewer steps or a smaller model: a few hundred full-batch steps of Adam are "
+                          "plenty."))
 
 
 @pytest.mark.exercise(FIT_IRIS)

@@ -140,7 +140,8 @@ def _make_linear(in_features, out_features):
 
 LINEAR_MESSAGES = {
     "02_linear.linear_forward": {
-        "no_bias": N_('your output equals X @ weight.T without the bias: the bias is missing, add it to every row'),
+        "no_bias": N_("your output equals X @ weight.T without the bias: the bias is missing, add it to "
+                      "every row"),
         "no_transpose": N_('X @ weight + bias: the stored weight is (out, in), use weight.T'),
         "bias_subtracted": N_('the bias is subtracted: the layer adds it'),
     },
@@ -284,13 +285,17 @@ SCHEMAS = {"04_models.article_model": [3, 10, 20, 1], "04_models.schema_a": [8, 
 
 REGRESSION_MESSAGES = {
     "04_models.article_model": {
-        "no_activations": N_('no ReLU between the linear layers: without activations the model is one linear map'),
-        "final_relu": N_('a ReLU after the last layer: the output of a regression must be free to be negative'),
+        "no_activations": N_("no ReLU between the linear layers: without activations the model is one "
+                             "linear map"),
+        "final_relu": N_("a ReLU after the last layer: the output of a regression must be free to be "
+                         "negative"),
     },
     "04_models.schema_a": {
-        "no_activations": N_('no ReLU between the linear layers: without activations the model is one linear map'),
+        "no_activations": N_("no ReLU between the linear layers: without activations the model is one "
+                             "linear map"),
         "final_relu": N_("a ReLU after the last layer: a regression's output ends without an activation"),
-        "final_sigmoid": N_('a Sigmoid at the end: a price is not a probability, regression ends with the Linear layer'),
+        "final_sigmoid": N_("a Sigmoid at the end: a price is not a probability, regression ends with the "
+                            "Linear layer"),
     },
 }
 

@@ -104,7 +104,8 @@ def test_matmul_equals_torchs_product_for_other_shapes(submission):
 
 @pytest.mark.exercise(MATMUL)
 def test_matmul_raises_value_error_when_the_shapes_do_not_fit(submission):
-    expect.raises(submission.call(MATMUL, W, X), "ValueError", N_("W (2, 3) @ X (4, 2): 3 columns, but 4 rows"))
+    expect.raises(submission.call(MATMUL, W, X), "ValueError",
+                  N_("W (2, 3) @ X (4, 2): 3 columns, but 4 rows"))
 
 
 @pytest.mark.exercise(MATMUL)

@@ -173,7 +173,8 @@ def test_sgd_step_makes_the_loss_fall(submission):
     model.load_state_dict(submission.state(twin))
     loss_after = nn.CrossEntropyLoss()(model(X), Y).item()
     if not loss_after < loss_before:
-        expect.fail(out, _("a loss below {loss:.4f} after the step").format(loss=loss_before), f"{loss_after:.4f}",
+        expect.fail(out, _("a loss below {loss:.4f} after the step").format(loss=loss_before),
+                    f"{loss_after:.4f}",
                     _("Each parameter should move against its gradient: p <- p - lr * p.grad."))
 
 

@@ -145,7 +145,8 @@ def test_train_makes_the_loss_fall_on_iris(submission, iris):
     X_train, _, y_train, _ = iris
     _, twin = standard.twins(submission, LAYERS, seed=0)
     expect.falling(submission.call(TRAIN, twin, X_train, y_train, CROSS_ENTROPY, optimizer_for(twin), 50), 50,
-                   N_("Each step: loss_fn(model(X), y), backward(), optimizer.step(), and clear the gradients."))
+                   N_("Each step: loss_fn(model(X), y), backward(), optimizer.step(), and clear the "
+                      "gradients."))
 
 
 @pytest.mark.exercise(TRAIN)
@@ -203,11 +204,12 @@ def test_train_of_the_articles_recipe_classifies_the_validation_flowers(submissi
     model.load_state_dict(submission.state(twin))
     with torch.no_grad():
         right = standard.percent(model(X_val).argmax(dim=1) == y_val)
-    expect.at_least(expect.part(trained, right, N_("the percent of the 50 validation flowers it then classifies right")),
-                    RECIPE_MINIMUM, N_("an accuracy on the 50 validation flowers"),
-                    _("Your train() ran {steps} steps of SGD (lr {lr}) from fixed weights; its loss went from "
-                      "{first:.3f} to {last:.3f}. torch's own loop reaches 98% from the same weights.").format(
-                          steps=STEPS, lr=LR, first=losses[0], last=losses[-1]))
+    label = N_("the percent of the 50 validation flowers it then classifies right")
+    advice = _("Your train() ran {steps} steps of SGD (lr {lr}) from fixed weights; its loss went from "
+               "{first:.3f} to {last:.3f}. torch's own loop reaches 98% from the same weights.").format(
+                   steps=STEPS, lr=LR, first=losses[0], last=losses[-1])
+    expect.at_least(expect.part(trained, right, label), RECIPE_MINIMUM,
+                    N_("an accuracy on the 50 validation flowers"), advice)
 
 
 @pytest.mark.exercise(FIT_IRIS)
@@ -220,7 +222,8 @@ def test_fit_iris_returns_a_module(submission, fitted):
 def test_fit_iris_model_maps_raw_flowers_to_3_class_scores(submission, fitted, iris):
     _, X_val, _, _ = iris
     model = expect.module(fitted, N_("a trained torch.nn.Module"))
-    expect.shaped(submission.call(model, X_val, eval_no_grad=True), (50, 3), what=N_("3 class scores per flower"))
+    expect.shaped(submission.call(model, X_val, eval_no_grad=True), (50, 3),
+                  what=N_("3 class scores per flower"))
 
 
 @pytest.mark.exercise(FIT_IRIS)

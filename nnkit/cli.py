@@ -27,7 +27,8 @@ def parser() -> argparse.ArgumentParser:
     add = functools.partial(commands.add_parser, parents=[common])
 
     check = add("check", help=_("run the public checks (all, or one file or exercise)"))
-    check.add_argument("selector", nargs="?", help=_("a file's number or name, or an exercise id (default: all)"))
+    check.add_argument("selector", nargs="?",
+                       help=_("a file's number or name, or an exercise id (default: all)"))
     check.add_argument("--path", type=Path, help=_("folder of exercise files to check (default: exercises/)"))
     check.add_argument("--no-server", action="store_true", help=_("check in this process, without the "
                        "warm check server (also: NNKIT_CHECK_SERVER=off)"))
@@ -128,7 +129,8 @@ def parser() -> argparse.ArgumentParser:
 
     dev = add("dev", help=_("course author's tools"))
     dev_commands = dev.add_subparsers(dest="dev_command", required=True, metavar=_("TOOL"))
-    dev_commands.add_parser("check", parents=[common], help=_("every stub fails its checks, every solution passes"))
+    dev_commands.add_parser("check", parents=[common],
+                            help=_("every stub fails its checks, every solution passes"))
     return top
 
 

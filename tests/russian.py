@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-RUSSIAN = {"LANG": "ru_RU.UTF-8", "LC_ALL": "", "LC_MESSAGES": "", "NNKIT_LANG": "", "NNKIT_CHECK_SERVER": "off"}
+RUSSIAN = {"LANG": "ru_RU.UTF-8", "LC_ALL": "", "LC_MESSAGES": "", "NNKIT_LANG": "",
+           "NNKIT_CHECK_SERVER": "off"}
 ENGLISH = {**RUSSIAN, "LANG": "C"}
 CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
 # Code, ids, tensors and paths are not sentences: they are taken out before looking for English.

@@ -148,7 +148,8 @@ def test_build_writes_the_stub_and_notebooks_and_asks_for_the_new_texts_russian(
     assert built.returncode == 0, built.stdout + built.stderr
     stub = (course / "exercises" / "09_toy.py").read_text()
     assert 'raise NotImplementedError("09_toy.double is not started yet")' in stub and "2 * x" not in stub
-    for notebook in (course / "source" / "09_toy" / "09_toy.ipynb", course / "source" / "ru" / "09_toy" / "09_toy.ipynb"):
+    for source in (course / "source", course / "source" / "ru"):
+        notebook = source / "09_toy" / "09_toy.ipynb"
         cells = json.loads(notebook.read_text())["cells"]
         assert any('check("09_toy.double"' in "".join(cell["source"]) for cell in cells)
     course_po = catalogs.PUBLIC.po(Path(""), "ru")

@@ -87,7 +87,8 @@ def course(tmp_path_factory, broken_numpy) -> Path:
 
 @pytest.fixture(scope="module")
 def russian_course(tmp_path_factory, broken_numpy) -> Path:
-    return autograded(editions.nbgrader_folder(ROOT, "ru"), tmp_path_factory.mktemp("nbgrader-ru"), broken_numpy)
+    return autograded(editions.nbgrader_folder(ROOT, "ru"), tmp_path_factory.mktemp("nbgrader-ru"),
+                      broken_numpy)
 
 
 def nbgrader_scores(course: Path) -> dict[tuple[str, str], tuple[float, float]]:
@@ -148,8 +149,9 @@ def nnkit_totals(course, russian_course, tmp_path_factory) -> dict[tuple[str, st
             for assignment in ASSIGNMENTS:
                 shutil.copy(graded / "submitted" / student / assignment / f"{assignment}.ipynb",
                             folder / "class" / f"{code}-{student}")
-    done = subprocess.run([sys.executable, "-m", "nnkit", "grade", str(folder / "class"), "--out", str(folder / "out"),
-                           "--jobs", "2", "--lang", "ru"], capture_output=True, text=True, timeout=600, check=False)
+    command = [sys.executable, "-m", "nnkit", "grade", str(folder / "class"), "--out", str(folder / "out"),
+               "--jobs", "2", "--lang", "ru"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
     with (folder / "out" / "grades.csv").open() as handle:
         return {tuple(row["student"].split("-", 1)): float(row["total"]) for row in csv.DictReader(handle)}

@@ -36,8 +36,9 @@ def graded(tmp_path_factory) -> Path:
     base = tmp_path_factory.mktemp("russian-grade")
     class_dir = demo.build_class(base / "class")
     out = base / "out"
-    done = subprocess.run([sys.executable, "-m", "nnkit", "grade", str(class_dir), "--out", str(out), "--jobs", "2",
-                           "--lang", "ru"], capture_output=True, text=True, timeout=600, check=False,
+    command = [sys.executable, "-m", "nnkit", "grade", str(class_dir), "--out", str(out), "--jobs", "2",
+               "--lang", "ru"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False,
                           env={**os.environ, **ENGLISH, "COLUMNS": "300"})
     assert done.returncode == 0, done.stdout + done.stderr
     (out / "terminal.txt").write_text(done.stdout + done.stderr, encoding="utf-8")
@@ -78,12 +79,14 @@ def test_every_feedback_page_is_russian_in_markdown_and_in_html(graded, results)
         markdown = (graded / "feedback" / f"{record['student']}.md").read_text(encoding="utf-8")
         page = (graded / "feedback" / f"{record['student']}.html").read_text(encoding="utf-8")
         assert f"Отзыв для {record['student']}".replace("_", "\\_") in markdown and "<html lang=ru>" in page
-        for text in (without_outputs(markdown, record), page_text(without_outputs(page, record, html.escape))):
+        readable = page_text(without_outputs(page, record, html.escape))
+        for text in (without_outputs(markdown, record), readable):
             assert CYRILLIC.search(text) and not english_lines(text), (record["student"], english_lines(text))
 
 
 def test_the_failure_messages_in_results_json_are_russian(results):
-    messages = [test["message"] for record in results["students"] for test in record["tests"] if test["message"]]
+    messages = [test["message"] for record in results["students"] for test in record["tests"]
+                if test["message"]]
     messages += [problem["message"] for record in results["students"] for problem in record["problems"]]
     messages += [results["protections"]["sandbox"], results["protections"]["worker_namespaces"],
                  *results["protections"]["off"]]
@@ -100,7 +103,8 @@ def test_the_class_report_is_russian(graded):
 
 @pytest.fixture(scope="module")
 def bundle(tmp_path_factory) -> Path:
-    folder, _archive = release.build(tmp_path_factory.mktemp("russian-release") / "nnkit-exercises", code="ru")
+    out = tmp_path_factory.mktemp("russian-release") / "nnkit-exercises"
+    folder, _archive = release.build(out, code="ru")
     return folder
 
 

@@ -83,7 +83,8 @@ def run(check: bool = False, root: Path | None = None) -> int:
                        "then run `nnkit build`):", "{count} entries of the translation catalogs are "
                        "untranslated or fuzzy (translate them, then run `nnkit build`):",
                        len(missing)).format(count=len(missing)) + "\n  " + "\n  ".join(missing[:LISTED])
-              + ("\n  " + _("… and {count} more").format(count=len(missing) - LISTED) if len(missing) > LISTED else ""),
+              + ("\n  " + _("… and {count} more").format(count=len(missing) - LISTED)
+                 if len(missing) > LISTED else ""),
               file=sys.stderr)
     if check and (stale or missing):
         if stale:

@@ -54,17 +54,18 @@ def make_stub(source: str, stem: str) -> str:
             indent = line[: len(line) - len(line.lstrip())]
             exercise_id = f"{stem}.{names[number]}"
             out.append(f"{indent}# YOUR CODE HERE\n")
-            out.append(f"{indent}raise NotImplementedError({json.dumps(_(NOT_STARTED).format(id=exercise_id), ensure_ascii=False)})\n")
+            message = json.dumps(_(NOT_STARTED).format(id=exercise_id), ensure_ascii=False)
+            out.append(f"{indent}raise NotImplementedError({message})\n")
         elif marker == END:
             if inside_since is None:
-                raise MarkerError(_("{file}:{line}: {end} without {begin}").format(file=f"{stem}.py", line=number,
-                                                                                   end=END, begin=BEGIN))
+                raise MarkerError(_("{file}:{line}: {end} without {begin}").format(
+                    file=f"{stem}.py", line=number, end=END, begin=BEGIN))
             inside_since = None
         elif inside_since is None:
             out.append(line)
     if inside_since is not None:
-        raise MarkerError(_("{file}:{line}: {marker} is never closed").format(file=f"{stem}.py", line=inside_since,
-                                                                             marker=BEGIN))
+        raise MarkerError(_("{file}:{line}: {marker} is never closed").format(
+            file=f"{stem}.py", line=inside_since, marker=BEGIN))
     number = re.match(r"\d+", stem)
     return _(HEADER).format(stem=stem, number=number.group(0) if number else stem) + "".join(out)
 

@@ -71,7 +71,8 @@ def select(selector: str | None) -> list[Exercise]:
     if not chosen:
         example = exercises()[-1]
         raise UnknownSelection(
-            _("no exercise matches {selector!r}: use a number like {number}, a file like {file}, or an id like "
-              "{id} (the files are {files})").format(selector=selector, number=example.file.split("_")[0],
-                                                     file=example.file, id=example.id, files=", ".join(files())))
+            _("no exercise matches {selector!r}: use a number like {number}, a file like {file}, or an id "
+              "like {id} (the files are {files})").format(
+                  selector=selector, number=example.file.split("_")[0], file=example.file, id=example.id,
+                  files=", ".join(files())))
     return chosen

@@ -46,9 +46,9 @@ def grade_class(class_dir: Path, out: Path, jobs: int | None, timeout: float, to
     console = console or Console(highlight=False)
     class_dir, out = Path(class_dir), Path(out)
     if not class_dir.is_dir():
-        console.print("[red]" + escape(_("{folder} is not a folder of submissions: give the folder that holds "
-                                         "one folder or .zip per student, named by the student id.").format(
-                                             folder=class_dir)) + "[/]")
+        console.print("[red]" + escape(_("{folder} is not a folder of submissions: give the folder that "
+                                         "holds one folder or .zip per student, named by the student "
+                                         "id.").format(folder=class_dir)) + "[/]")
         return 2
     course = layout.course_root()
     hidden = course / "autograder"
@@ -92,10 +92,10 @@ def grade_class(class_dir: Path, out: Path, jobs: int | None, timeout: float, to
         terminal.protections(console, protections)
         if ledger.reused:
             console.print(escape(ngettext(
-                "Resuming: {count} submission already graded by an earlier run (records in {folder}/) is not "
-                "graded again; `--fresh` grades everything anew.",
-                "Resuming: {count} submissions already graded by an earlier run (records in {folder}/) are not "
-                "graded again; `--fresh` grades everything anew.", ledger.reused).format(
+                "Resuming: {count} submission already graded by an earlier run (records in {folder}/) is "
+                "not graded again; `--fresh` grades everything anew.",
+                "Resuming: {count} submissions already graded by an earlier run (records in {folder}/) are "
+                "not graded again; `--fresh` grades everything anew.", ledger.reused).format(
                     count=ledger.reused, folder=work)))
         if tasks:
             grade(tasks, replace(settings, uids=tuple(claim.uids)), console, ledger.keep)
@@ -118,11 +118,13 @@ def grade_class(class_dir: Path, out: Path, jobs: int | None, timeout: float, to
         console.print(f"[yellow]{escape(line)}[/]")
     grader_problems = sorted({p for r in records.values() for p in r["grader_problems"]})
     for problem in grader_problems[:5]:
-        console.print("[bold red]" + escape(_("Grader problem: {problem}").format(problem=problem[:500])) + "[/]")
+        told = _("Grader problem: {problem}").format(problem=problem[:500])
+        console.print("[bold red]" + escape(told) + "[/]")
     console.print(escape(ngettext(
         "Wrote {grades}, {results} and {count} feedback pages in {folder}/",
         "Wrote {grades}, {results} and {count} feedback pages in {folder}/", len(records)).format(
-            grades=out / "grades.csv", results=out / "results.json", count=len(records), folder=out / "feedback")))
+            grades=out / "grades.csv", results=out / "results.json", count=len(records),
+            folder=out / "feedback")))
     classreport.run(out, console)  # one that cannot be written says why; the grades stand
     return 1 if grader_problems else 0
 
@@ -136,7 +138,8 @@ def stage_safely(student: str, entry: Path, dest: Path) -> staging.Staged:
         staged = staging.Staged(student, entry.name)
         staged.problems.append(staging.Problem("unreadable", _(
             "{name} could not be staged ({kind}: {error}); nothing was graded. Hand in a folder or a .zip "
-            "holding just the exercise files.").format(name=entry.name, kind=type(error).__name__, error=error)))
+            "holding just the exercise files.").format(name=entry.name, kind=type(error).__name__,
+                                                        error=error)))
         return staged
 
 

@@ -37,7 +37,8 @@ def batch_fingerprint(course: Path, data: Path, limits: Limits) -> str:
     digest = hashlib.sha256(f"nnkit-grade-record-{FORMAT}".encode())
     digest.update(json.dumps([asdict(limits), lang.language()], sort_keys=True).encode())
     for root, pattern in ((layout.PACKAGE, "*.py"), (layout.PACKAGE / "locale", "*.mo"),
-                          (Path(course) / "exercises", "*.py"), (Path(course) / "exercises" / "locale", "*.mo"),
+                          (Path(course) / "exercises", "*.py"),
+                          (Path(course) / "exercises" / "locale", "*.mo"),
                           (Path(course) / "autograder" / "locale", "*.mo"),
                           (Path(course) / "exercises", "*.toml"), (Path(course) / "autograder", "*.py"),
                           (Path(data), "*.pt")):

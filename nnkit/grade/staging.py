@@ -96,7 +96,8 @@ def find_entries(class_dir: Path) -> tuple[dict[str, Path], list[Problem]]:
             else:
                 chosen[student] = entry
         else:
-            notes.append(Problem("ignored_entry", _("{name}: not a folder or a .zip, ignored").format(name=entry.name)))
+            notes.append(Problem("ignored_entry", _("{name}: not a folder or a .zip, ignored").format(
+                name=entry.name)))
     return chosen, notes
 
 
@@ -131,11 +132,12 @@ def select(members: list[Member], staged: Staged) -> None:
     if not counts and not notebooks:
         deeper = sorted({m.path for m in members if m.parts[-1] in expected})
         names = ", ".join(sorted(expected))
-        staged.problems.append(Problem("empty", _(
-            "No exercise files found: hand in the files named {names} (in a folder, or a zip of one). Found some "
-            "too deep to use: {deeper}; put them at most one folder down.").format(names=names, deeper=", ".join(
-                deeper[:3])) if deeper else _("No exercise files found: hand in the files named {names} (in a "
-                                              "folder, or a zip of one).").format(names=names)))
+        told = _("No exercise files found: hand in the files named {names} (in a folder, or a zip of one). "
+                 "Found some too deep to use: {deeper}; put them at most one folder down.").format(
+                     names=names, deeper=", ".join(deeper[:3])) if deeper else \
+            _("No exercise files found: hand in the files named {names} (in a folder, or a zip of "
+              "one).").format(names=names)
+        staged.problems.append(Problem("empty", told))
         return
     home = max(sorted(counts), key=lambda folder: (counts[folder], -len(folder))) if counts else None
     if len(counts) > 1:
@@ -187,7 +189,8 @@ def _usable(member: Member, cap: int, staged: Staged) -> bool:
             path=member.path)))
     elif member.size > cap:
         staged.problems.append(Problem("too_large", _("{path}: {size} KiB, over the limit of {limit} KiB; "
-                                                      "ignored.").format(path=member.path, size=member.size // 1024,
+                                                      "ignored.").format(path=member.path,
+                                                                         size=member.size // 1024,
                                                                          limit=cap // 1024)))
     else:
         return True
@@ -204,8 +207,9 @@ def _read(member: Member, cap: int, staged: Staged) -> bytes | None:
             path=member.path, error=error)))
         return None
     if len(data) > cap:
-        staged.problems.append(Problem("too_large", _("{path}: over the limit of {limit} KiB; ignored.").format(
-            path=member.path, limit=cap // 1024)))
+        told = _("{path}: over the limit of {limit} KiB; ignored.").format(path=member.path,
+                                                                          limit=cap // 1024)
+        staged.problems.append(Problem("too_large", told))
         return None
     return data
 
@@ -226,17 +230,18 @@ def _take_notebook(member: Member, staged: Staged) -> None:
         staged.problems.append(Problem(problem.kind, str(problem)))
         return
     except ImportError as error:
-        staged.problems.append(Problem("unreadable", _("{path}: notebooks need the kit's `notebooks` extra on "
-                                                       "the grading machine ({error}).").format(path=member.path,
-                                                                                                error=error)))
+        told = _("{path}: notebooks need the kit's `notebooks` extra on the grading machine "
+                 "({error}).").format(path=member.path, error=error)
+        staged.problems.append(Problem("unreadable", told))
         return
     for name, text in files.items():
         if name in staged.files:
             staged.problems.append(Problem("ignored_file", _("{path}: {name} was handed in too; graded "
                                                              "{name}.").format(path=member.path, name=name)))
         elif len(text.encode()) > MAX_SOURCE_BYTES:
-            staged.problems.append(Problem("too_large", _("{path}: its code is over {limit} KiB; ignored.").format(
-                path=member.path, limit=MAX_SOURCE_BYTES // 1024)))
+            staged.problems.append(Problem("too_large", _("{path}: its code is over {limit} KiB; "
+                                                          "ignored.").format(path=member.path,
+                                                                             limit=MAX_SOURCE_BYTES // 1024)))
         else:
             staged.files[name] = text.encode("utf-8")
 
@@ -259,9 +264,9 @@ def check_sources(staged: Staged, folder: Path) -> None:
         except SourceProblem as problem:
             staged.problems.append(Problem(problem.kind, str(problem)))
         except SyntaxError as error:
-            staged.problems.append(Problem("syntax_error", _("{name} has a syntax error on line {line}: {error}; "
-                                                             "its exercises get no points.").format(
-                                                                 name=name, line=error.lineno, error=error.msg)))
+            told = _("{name} has a syntax error on line {line}: {error}; its exercises get no "
+                     "points.").format(name=name, line=error.lineno, error=error.msg)
+            staged.problems.append(Problem("syntax_error", told))
         except (ValueError, RecursionError, MemoryError) as error:
             staged.problems.append(Problem("syntax_error", _("{name} cannot be parsed ({kind}).").format(
                 name=name, kind=type(error).__name__)))
@@ -282,8 +287,8 @@ def folder_members(root: Path, staged: Staged) -> list[Member]:
             members.append(Member(path.relative_to(root).parts, kind, info.st_size,
                                   lambda limit, path=path: _read_regular(path, limit)))
             if len(members) >= MAX_MEMBERS:
-                staged.problems.append(Problem("too_many_files", _("More than {count} files; only the first "
-                                                                   "were looked at.").format(count=MAX_MEMBERS)))
+                told = _("More than {count} files; only the first were looked at.").format(count=MAX_MEMBERS)
+                staged.problems.append(Problem("too_many_files", told))
                 return members
     return members
 
@@ -307,8 +312,9 @@ def zip_members(path: Path, staged: Staged) -> list[Member]:
     archive = zipfile.ZipFile(path)
     infos = archive.infolist()
     if len(infos) > MAX_MEMBERS:
-        staged.problems.append(Problem("too_many_files", _("More than {count} files in the zip; only the first "
-                                                           "were looked at.").format(count=MAX_MEMBERS)))
+        told = _("More than {count} files in the zip; only the first were looked at.").format(
+            count=MAX_MEMBERS)
+        staged.problems.append(Problem("too_many_files", told))
     members: list[Member] = []
     for info in infos[:MAX_MEMBERS]:
         name = info.filename

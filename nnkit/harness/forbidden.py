@@ -250,19 +250,20 @@ def describe(exercise_id: str, findings: list[Finding]) -> str:
     name = exercise_id.split(".", 1)[1]
     shown = []
     for finding in findings[:5]:
-        what = _("the @ operator, the matrix product itself") if finding.resolved == MATMUL else finding.resolved
+        what = _("the @ operator, the matrix product itself") if finding.resolved == MATMUL \
+            else finding.resolved
         if finding.written != finding.resolved:
             what = _("{call} (written `{written}`)").format(call=what, written=finding.written)
         if finding.resolved not in (finding.name, MATMUL):
             what = _("{call}: nothing from {module} is allowed here").format(call=what, module=finding.name)
         line = _("  line {line}: {code}").format(line=finding.line, code=finding.code)
-        uses = (_("    uses {call}, in `{helper}`, which `{name}` uses").format(call=what, helper=finding.helper,
-                                                                            name=name)
+        uses = (_("    uses {call}, in `{helper}`, which `{name}` uses").format(
+                    call=what, helper=finding.helper, name=name)
                 if finding.helper else _("    uses {call}").format(call=what))
         shown.append(f"{line}\n{uses}")
     more = "\n" + _("  … and {count} more").format(count=len(findings) - 5) if len(findings) > 5 else ""
-    return (_("{id} uses a call this exercise does not allow:").format(id=exercise_id) + "\n" + "\n".join(shown)
-            + more + "\n" + _("  `{name}` is to be written by hand: the library's own version of the concept "
-                               "(and its other spellings) would do the exercise for you. Rewrite it with other "
-                               "torch operations; until then {id} earns no points, even with the right values."
-                               ).format(name=name, id=exercise_id))
+    why = _("  `{name}` is to be written by hand: the library's own version of the concept (and its other "
+            "spellings) would do the exercise for you. Rewrite it with other torch operations; until then "
+            "{id} earns no points, even with the right values.").format(name=name, id=exercise_id)
+    return (_("{id} uses a call this exercise does not allow:").format(id=exercise_id) + "\n"
+            + "\n".join(shown) + more + "\n" + why)

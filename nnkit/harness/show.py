@@ -24,7 +24,8 @@ def show(value: Any) -> str:
         dtype = str(value.dtype).removeprefix("torch.")
         if value.numel() <= MAX_SHOWN_ELEMENTS:
             text = " ".join(str(value.detach()).replace("\n", " ").split())
-            return _("{tensor} (shape {shape}, {dtype})").format(tensor=text, shape=shape_of(value), dtype=dtype)
+            return _("{tensor} (shape {shape}, {dtype})").format(tensor=text, shape=shape_of(value),
+                                                                 dtype=dtype)
         return _("a tensor of shape {shape}, {dtype}").format(shape=shape_of(value), dtype=dtype)
     if isinstance(value, Handle):
         vowel = value.type_name[:1].lower() in "aeiou"
@@ -37,7 +38,8 @@ def show(value: Any) -> str:
                 "polynomial_derivative": _("a derivative function"),
                 "data_dir": _("the data folder")}.get(value.kind, value.kind)
     if isinstance(value, (list, tuple)) and len(value) > 6:
-        return (ngettext("a list of {count} item", "a list of {count} items", len(value)) if isinstance(value, list)
+        return (ngettext("a list of {count} item", "a list of {count} items", len(value))
+                if isinstance(value, list)
                 else ngettext("a tuple of {count} item", "a tuple of {count} items", len(value))).format(
                     count=len(value))
     if isinstance(value, (list, tuple)):

@@ -103,19 +103,20 @@ def _notebook(source: str, stem: str, code: str) -> str:
         ids = solution_ids(text, stem)
         if not ids and not setup_done:
             if "import torch" not in text:
-                raise MarkerError(_("{file}: the first code cell must import torch (it becomes the notebook's "
-                                    "setup cell)").format(file=f"{stem}.py"))
+                raise MarkerError(_("{file}: the first code cell must import torch (it becomes the "
+                                    "notebook's setup cell)").format(file=f"{stem}.py"))
             cells.append(_nbgrader(v4.new_code_cell(text, id=SETUP_ID), SETUP_ID, locked=True))
             setup_done = True
         elif not ids:
             cells.append(v4.new_code_cell(text, id=f"code-{index}"))
         elif len(ids) > 1:
-            raise MarkerError(_("{file}: one cell holds {ids}; give each exercise its own `# %%` cell").format(
-                file=f"{stem}.py", ids=", ".join(ids)))
+            raise MarkerError(_("{file}: one cell holds {ids}; give each exercise its own `# %%` "
+                                "cell").format(file=f"{stem}.py", ids=", ".join(ids)))
         else:
             exercise = exercises.get(ids[0])
             if exercise is None:
-                raise MarkerError(_("{id} has a solution region but no row in exercises/info.toml").format(id=ids[0]))
+                raise MarkerError(_("{id} has a solution region but no row in exercises/info.toml").format(
+                    id=ids[0]))
             cells.append(_nbgrader(v4.new_code_cell(text, id=exercise.name), exercise.name,
                                    solution=True))
             cells.append(_test_cell(exercise, code))

@@ -44,7 +44,8 @@ def python_files_from_notebook(path: Path) -> dict[str, str]:
     """`{"NN_name.py": source}` for the notebook file at `path`."""
     path = Path(path)
     if not path.is_file():
-        raise NotebookProblem("missing_file", _("{name} is missing from the submission.").format(name=path.name))
+        raise NotebookProblem("missing_file", _("{name} is missing from the submission.").format(
+            name=path.name))
     if path.stat().st_size > MAX_NOTEBOOK_BYTES:
         raise _too_large(path.name)
     return python_files_from_bytes(path.read_bytes(), path.name, path.parent.name)

@@ -190,9 +190,10 @@ def grade(root: Path, course: Path | None = None, visibility: str = "visible") -
             feedback = feedback_page.read_text(encoding="utf-8") if feedback_page.is_file() else ""
             gradescope = convert(results, feedback, notes, visibility)
         except (OSError, ValueError, KeyError) as error:
-            print(_("nnkit grade exited with {code} and no usable results.json: {error}").format(code=code, error=error))
-            gradescope = failure(_("The autograder could not grade this submission. Your instructor can see why in "
-                                   "the autograder's output."))
+            print(_("nnkit grade exited with {code} and no usable results.json: {error}").format(code=code,
+                                                                                                error=error))
+            gradescope = failure(_("The autograder could not grade this submission. Your instructor can see "
+                                   "why in the autograder's output."))
     temporary = target.with_name(target.name + ".tmp")
     temporary.write_text(json.dumps(gradescope, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     temporary.replace(target)

@@ -98,8 +98,8 @@ def release_notebook(source: str) -> str:
 
 def notebook_files(root: Path, code: str = lang.SOURCE) -> Files:
     folder = editions.nbgrader_folder(root, code)
-    return {f"notebooks/{stem}.ipynb": release_notebook((folder / stem / f"{stem}.ipynb").read_text()).encode()
-            for stem in catalog.files()}
+    sources = {stem: (folder / stem / f"{stem}.ipynb").read_text() for stem in catalog.files()}
+    return {f"notebooks/{stem}.ipynb": release_notebook(text).encode() for stem, text in sources.items()}
 
 
 def readme(root: Path, code: str = lang.SOURCE) -> bytes:
@@ -107,7 +107,8 @@ def readme(root: Path, code: str = lang.SOURCE) -> bytes:
     text = (root / STUDENT_README).read_text(encoding="utf-8")
     if code == lang.SOURCE:
         return text.encode("utf-8")
-    return (prose.translate_text(text, course.catalogs(root, code).gettext).rstrip("\n") + "\n").encode("utf-8")
+    translated = prose.translate_text(text, course.catalogs(root, code).gettext)
+    return (translated.rstrip("\n") + "\n").encode("utf-8")
 
 
 def student_bundle(root: Path, code: str = lang.SOURCE) -> Files:
@@ -150,8 +151,8 @@ def build(out: Path, root: Path | None = None, force: bool = False,
     code = code or lang.language()
     out = Path(out).resolve()
     if out.exists() and not (out.is_dir() and not any(out.iterdir())) and not force:
-        raise FileExistsError(_("{folder} exists and is not an empty folder (use --force to replace it)").format(
-            folder=out))
+        raise FileExistsError(_("{folder} exists and is not an empty folder (use --force to replace "
+                                "it)").format(folder=out))
     if code != lang.SOURCE and code not in editions.languages(root):
         raise ValueError(_("the course has no {language} edition: its catalog "
                                 "exercises/locale/{language}/ is missing").format(language=code))

@@ -26,5 +26,5 @@ def run_checks(exercise_ids: list[str], path: Path | str | None = None) -> tuple
     data = layout.data_dir(folder)
     checks = run.Run(local_submission(folder, data), folder, data, set(exercise_ids), reveal=True)
     run.run(tests, checks, layout.course_root())
-    return checks.results(), checks.problems + [_("a check without an exercise marker: {test}").format(test=test)
-                                                for test in checks.unmarked]
+    unmarked = [_("a check without an exercise marker: {test}").format(test=test) for test in checks.unmarked]
+    return checks.results(), checks.problems + unmarked

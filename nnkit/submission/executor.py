@@ -133,7 +133,8 @@ class Executor:
         params = dict(module.named_parameters())
         missing = sorted(set(state) - set(params))
         if missing:
-            raise AttributeError(_("the object has no parameter named {names}").format(names=", ".join(missing)))
+            raise AttributeError(_("the object has no parameter named {names}").format(
+                names=", ".join(missing)))
         with _no_grad():
             for name, value in state.items():
                 params[name].copy_(value)
@@ -153,8 +154,9 @@ class Executor:
             module = self.load(stem)
             if not hasattr(module, name):
                 raise _Unusable(messages.StudentError.unusable(
-                    "missing_name", _("{file} defines no `{name}`: keep the name from the exercise file (it may "
-                                      "have been renamed or deleted).").format(file=f"{stem}.py", name=name)))
+                    "missing_name", _("{file} defines no `{name}`: keep the name from the exercise file (it "
+                                      "may have been renamed or deleted).").format(file=f"{stem}.py",
+                                                                                   name=name)))
             return getattr(module, name)
         obj = self._object(request.handle)
         return obj if request.method == "__call__" else getattr(obj, request.method)
@@ -178,10 +180,10 @@ class Executor:
         try:
             code = compile(source, str(path), "exec")
         except SyntaxError as error:
-            raise _Unusable(messages.StudentError.unusable(
-                "syntax_error", _("{file} has a syntax error on line {line}: {error}\n    {code}\nFix it, then run "
-                                  "the checks again.").format(file=f"{stem}.py", line=error.lineno, error=error.msg,
-                                                              code=(error.text or "").rstrip()))) from None
+            told = _("{file} has a syntax error on line {line}: {error}\n    {code}\nFix it, then run the "
+                     "checks again.").format(file=f"{stem}.py", line=error.lineno, error=error.msg,
+                                             code=(error.text or "").rstrip())
+            raise _Unusable(messages.StudentError.unusable("syntax_error", told)) from None
         sys.modules[name] = module
         try:
             exec(code, module.__dict__)

@@ -38,10 +38,11 @@ def read_source(path: Path) -> str:
         pass
     guess = _guess_encoding(raw)
     if guess:
-        raise SourceProblem("encoding", _("{name} is not UTF-8 text (it looks like {guess}): save it as UTF-8 "
-                                          "in your editor and hand it in again.").format(name=path.name, guess=guess))
-    raise SourceProblem("encoding", _("{name} is not UTF-8 text: save it as UTF-8 in your editor and hand it in "
-                                      "again.").format(name=path.name))
+        raise SourceProblem("encoding", _("{name} is not UTF-8 text (it looks like {guess}): save it as "
+                                          "UTF-8 in your editor and hand it in again.").format(name=path.name,
+                                                                                              guess=guess))
+    raise SourceProblem("encoding", _("{name} is not UTF-8 text: save it as UTF-8 in your editor and hand it "
+                                      "in again.").format(name=path.name))
 
 
 def _guess_encoding(raw: bytes) -> str | None:

@@ -118,8 +118,10 @@ def classify(excinfo: pytest.ExceptionInfo | None, reveal: bool) -> dict:
         return {"status": "failed", "kind": "skipped", "message": _("Not run: {reason}").format(reason=error)}
     detail = f"{type(error).__name__}: {error}"[:4000]
     if isinstance(error, AssertionError):
-        return {"status": "failed", "kind": "failed", "message": detail if reveal else _(HIDDEN), "detail": detail}
-    return {"status": "error", "kind": "internal", "message": detail if reveal else _(INTERNAL), "detail": detail}
+        return {"status": "failed", "kind": "failed", "message": detail if reveal else _(HIDDEN),
+                "detail": detail}
+    return {"status": "error", "kind": "internal", "message": detail if reveal else _(INTERNAL),
+            "detail": detail}
 
 
 def measures(properties: list[tuple[str, object]]) -> dict[str, float]:

@@ -92,7 +92,8 @@ def encode(value: Any, buffers: list[bytes], on_other: Callable[[Any], Any] | No
                 "items": [encode(item, buffers, on_other, depth + 1) for item in value]}
     if kind is dict and all(type(key) is str for key in value):
         if len(value) > MAX_ITEMS:
-            raise CodecError(_("a {type} of {count} items is too long to send").format(type="dict", count=len(value)))
+            raise CodecError(_("a {type} of {count} items is too long to send").format(type="dict",
+                                                                                    count=len(value)))
         return {"t": "dict",
                 "items": {key: encode(item, buffers, on_other, depth + 1)
                           for key, item in value.items()}}

@@ -71,7 +71,8 @@ def markdown(record: dict) -> str:
     if record["problems"]:
         lines += ["## " + _("About your submission"), ""]
         lines += [f"- {_md_text(problem['message'])}" for problem in record["problems"]] + [""]
-    lines += ["## " + _("Exercises"), "", f"| {_('Exercise')} | {_('Points')} | {_('Status')} |", "|---|---|---|"]
+    lines += ["## " + _("Exercises"), "", f"| {_('Exercise')} | {_('Points')} | {_('Status')} |",
+              "|---|---|---|"]
     for exercise in record["exercises"]:
         lines.append(f"| `{exercise['id']}` | {scoring.text(exercise['earned'])} / {exercise['points']} "
                      f"| {_status(exercise)} |")
@@ -118,8 +119,9 @@ def page(record: dict) -> str:
     if failures:
         parts.append(f"<h2>{e(_('What to fix'))}</h2>")
     for test, output in failures:
+        message = test["message"] or _("This check failed.")
         parts.append(f"<h3>{SYMBOL.get(test['status'], '✗')} <code>{e(test['exercise'] or '?')}</code>: "
-                     f"{_html_title(test['test'])}</h3><pre>{e(test['message'] or _('This check failed.'))}</pre>")
+                     f"{_html_title(test['test'])}</h3><pre>{e(message)}</pre>")
         if output.strip():
             parts.append(f"<p>{e(_('Your code printed:'))}</p><pre>{e(output)}</pre>")
     if not failures and record["tests"]:
@@ -128,7 +130,8 @@ def page(record: dict) -> str:
 
 
 def _score(record: dict) -> str:
-    return _("Score: {total} / {max_total}").format(total=scoring.text(record["total"]), max_total=record["max_total"])
+    return _("Score: {total} / {max_total}").format(total=scoring.text(record["total"]),
+                                                    max_total=record["max_total"])
 
 
 def _css(exercise: dict) -> str:

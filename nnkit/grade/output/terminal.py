@@ -23,9 +23,10 @@ from nnkit.i18n.lang import N_, _, ngettext
 # The gradebook notes a submission problem by its kind, as results.json names it; other languages
 # translate these names.
 PROBLEMS = frozenset((
-    N_("missing_file"), N_("empty"), N_("ambiguous"), N_("ignored_file"), N_("ignored_entry"), N_("duplicate"),
-    N_("too_many_files"), N_("too_large"), N_("unreadable"), N_("encoding"), N_("syntax_error"), N_("symlink"),
-    N_("unsafe_path"), N_("not_json"), N_("not_notebook"), N_("unknown_notebook"),
+    N_("missing_file"), N_("empty"), N_("ambiguous"), N_("ignored_file"), N_("ignored_entry"),
+    N_("duplicate"), N_("too_many_files"), N_("too_large"), N_("unreadable"), N_("encoding"),
+    N_("syntax_error"), N_("symlink"), N_("unsafe_path"), N_("not_json"), N_("not_notebook"),
+    N_("unknown_notebook"),
 ))
 
 
@@ -38,9 +39,9 @@ def protections(console: Console, info: dict) -> None:
         isolation = _("[green]bubblewrap sandbox[/], a private /tmp and no network per worker")
     else:
         isolation = _("[green]bubblewrap sandbox[/]")
-    console.print(_("Isolation: {isolation}; workers as uid {uid}; {call:g} s a call, {total:g} s a submission; "
-                    "memory {memory} MiB, CPU {cpu} s, files {files} MiB, {open} open files, {processes} "
-                    "processes, no core dumps; 1 torch thread.").format(
+    console.print(_("Isolation: {isolation}; workers as uid {uid}; {call:g} s a call, {total:g} s a "
+                    "submission; memory {memory} MiB, CPU {cpu} s, files {files} MiB, {open} open files, "
+                    "{processes} processes, no core dumps; 1 torch thread.").format(
                         isolation=isolation, uid=escape(str(info["worker_uid"])), call=info["call_seconds"],
                         total=info["total_seconds"], memory=limits["AS"] >> 20, cpu=limits["CPU"],
                         files=limits["FSIZE"] >> 20, open=limits["NOFILE"], processes=limits["NPROC"]))
@@ -88,7 +89,8 @@ def gradebook(console: Console, records: list[dict]) -> None:
             notes.append(f"[red]{escape(_('forbidden call in {ids}').format(ids=', '.join(forbidden)))}[/]")
         timeouts = sum(t["status"] == "timeout" for t in record["tests"])
         if timeouts:
-            notes.append(escape(ngettext("{count} timeout", "{count} timeouts", timeouts).format(count=timeouts)))
+            notes.append(escape(ngettext("{count} timeout", "{count} timeouts", timeouts).format(
+                count=timeouts)))
         table.add_row(escape(record["student"]),
                       *(scoring.text(_whole(earned[stem])) for stem in files),
                       scoring.text(record["total"]),

@@ -166,21 +166,22 @@ def protections(isolation: Isolation, limits: Limits, worker_uids: str) -> dict:
     off: list[str] = []
     if not isolation.works:
         off += [_("no sandbox: {problem}").format(problem=isolation.problem),
-                _("student code can read every world-readable file (the hidden tests too, if their permissions "
-                  "allow) and see other processes")]
+                _("student code can read every world-readable file (the hidden tests too, if their "
+                  "permissions allow) and see other processes")]
         hidden = [root for root in readable_roots() if not world_readable(root)]
         if isolation.root and hidden:
-            off.append(_("the worker uid cannot read {folders}: a module that the grader did not load in advance "
-                         "fails to import in student code").format(folders=", ".join(map(str, hidden))))
+            off.append(_("the worker uid cannot read {folders}: a module that the grader did not load in "
+                         "advance fails to import in student code").format(
+                             folders=", ".join(map(str, hidden))))
     if not isolation.private:
         off.append(_("no private namespaces for workers (they need root or CAP_SYS_ADMIN): they share the "
                      "sandbox's /tmp, which is wiped between students") if isolation.works else
                    _("no private namespaces for workers (they need root or CAP_SYS_ADMIN): they can use the "
-                     "network and share /tmp with the machine (what their uid leaves there is deleted after each "
-                     "student)"))
+                     "network and share /tmp with the machine (what their uid leaves there is deleted after "
+                     "each student)"))
     if not isolation.root:
-        off.append(_("not running as root: workers share the grader's uid inside the sandbox (they cannot reach "
-                     "the grader, but RLIMIT_NPROC does not stop a fork bomb)") if isolation.works else
+        off.append(_("not running as root: workers share the grader's uid inside the sandbox (they cannot "
+                     "reach the grader, but RLIMIT_NPROC does not stop a fork bomb)") if isolation.works else
                    _("not running as root: workers share the grader's uid and could tamper with the grader "
                      "process; RLIMIT_NPROC has no effect"))
     return {
@@ -190,8 +191,8 @@ def protections(isolation: Isolation, limits: Limits, worker_uids: str) -> dict:
         "sandbox": (_("bubblewrap: own PID, network, IPC and UTS namespaces; read-only interpreter, "
                       "site-packages and nnkit package only; dies with the grader")
                     if isolation.works else "none"),
-        "worker_namespaces": (_("private mount (empty /tmp, /var/tmp, /dev/shm), IPC and network namespaces per "
-                                "worker") if isolation.private else "none"),
+        "worker_namespaces": (_("private mount (empty /tmp, /var/tmp, /dev/shm), IPC and network namespaces "
+                                "per worker") if isolation.private else "none"),
         "worker_uid": worker_uids,
         "rlimits": limits.rlimits(),
         "call_seconds": limits.call_seconds,

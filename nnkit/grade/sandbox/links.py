@@ -105,8 +105,8 @@ class ZygoteLink:
             messages.decode(frames.recv(self.control, START_SECONDS)[0], messages.Ready)
         except (frames.FrameError, messages.MessageError) as error:
             self.stop()
-            raise ZygoteError(_("the sandbox did not start ({error}); see {log}").format(error=error, log=self.log)
-                              ) from None
+            raise ZygoteError(_("the sandbox did not start ({error}); see {log}").format(
+                error=error, log=self.log)) from None
 
     def spawn(self) -> tuple[socket.socket, int | None]:
         """A socket to a new worker forked from the zygote, and a pidfd of it where available."""
@@ -116,7 +116,8 @@ class ZygoteLink:
             fds, _payload = frames.recv_fds(self.control, CONTROL_SECONDS)
         except (frames.FrameError, AttributeError) as error:
             self.restart()
-            raise ZygoteError(_("the sandbox could not start a worker ({error})").format(error=error)) from None
+            raise ZygoteError(_("the sandbox could not start a worker ({error})").format(
+                error=error)) from None
         return socket.socket(fileno=fds[0]), (fds[1] if len(fds) > 1 else None)
 
     def reap(self) -> str:
@@ -216,8 +217,8 @@ class WorkerLink:
         try:
             self.sock, self.pidfd = self.zygote.spawn()
         except ZygoteError as error:
-            raise WorkerLost(_("The grader could not start a process for your code ({error}). This is not your "
-                               "fault: tell your instructor.").format(error=error), "crashed") from None
+            raise WorkerLost(_("The grader could not start a process for your code ({error}). This is not "
+                               "your fault: tell your instructor.").format(error=error), "crashed") from None
         names = {name: i for i, name in enumerate(self.files)}
         data = {name: len(self.files) + i for i, name in enumerate(self.data)}
         self._exchange(messages.Stage(files=names, data=data, generation=self.restarts).header(),
@@ -226,8 +227,8 @@ class WorkerLink:
     def _left(self, what: str) -> float:
         left = self.limits.total_seconds - (time.monotonic() - self.started)
         if left <= 0:
-            raise WorkerLost(_("Not run: the submission used up its total time of {total:g} s before {what}.").format(
-                total=self.limits.total_seconds, what=what), "timeout")
+            raise WorkerLost(_("Not run: the submission used up its total time of {total:g} s before "
+                               "{what}.").format(total=self.limits.total_seconds, what=what), "timeout")
         return left
 
     def _exchange(self, request: dict, buffers: list[bytes], what: str,
@@ -243,33 +244,34 @@ class WorkerLink:
             budget = timeout < (limit or self.limits.call_seconds)
             if request.get("op") == messages.Import.op and not budget:
                 self.hung[str(request.get("file"))] = _(
-                    "Not run: {file}.py did not finish importing within {seconds:g} s in an earlier check (an "
-                    "endless loop, a sleep or a long computation at the top level of the file?), so its checks "
-                    "are not run again. Move that code into a function, or remove it.").format(
+                    "Not run: {file}.py did not finish importing within {seconds:g} s in an earlier check "
+                    "(an endless loop, a sleep or a long computation at the top level of the file?), so its "
+                    "checks are not run again. Move that code into a function, or remove it.").format(
                         file=request.get("file"), seconds=timeout)
-            stopped = (_("Your code used up the submission's total time of {seconds:g} s while {what} (an endless "
-                         "loop, or far too slow?), so the grader stopped it. This check gets no points; the next "
-                         "checks run in a fresh process.") if budget else
-                       _("No answer within {seconds:g} s while {what} (an endless loop, or far too slow?), so the "
-                         "grader stopped it. This check gets no points; the next checks run in a fresh process."))
-            raise WorkerLost(stopped.format(seconds=self.limits.total_seconds if budget else timeout, what=what)
-                             + _ended(ended), "timeout") from None
+            stopped = (_("Your code used up the submission's total time of {seconds:g} s while {what} (an "
+                         "endless loop, or far too slow?), so the grader stopped it. This check gets no "
+                         "points; the next checks run in a fresh process.") if budget else
+                       _("No answer within {seconds:g} s while {what} (an endless loop, or far too slow?), "
+                         "so the grader stopped it. This check gets no points; the next checks run in a "
+                         "fresh process."))
+            seconds = self.limits.total_seconds if budget else timeout
+            raise WorkerLost(stopped.format(seconds=seconds, what=what) + _ended(ended), "timeout") from None
         except frames.Closed:
             ended = self._lose()
-            raise WorkerLost(_("The process running your code ended while {what}: {ended}. This check gets no "
-                               "points; the next checks run in a fresh process. (os._exit, a crash, or a limit "
-                               "such as 2 GiB of memory would do this.)").format(what=what, ended=ended),
-                             "crashed") from None
+            raise WorkerLost(_("The process running your code ended while {what}: {ended}. This check gets "
+                               "no points; the next checks run in a fresh process. (os._exit, a crash, or a "
+                               "limit such as 2 GiB of memory would do this.)").format(
+                                   what=what, ended=ended), "crashed") from None
         except frames.FrameError as error:  # bytes that are not the worker's answer
             self._lose()
-            raise WorkerLost(_("Your code wrote to the grader's channel while {what} ({error}), so nothing it "
-                               "sent can be trusted and the grader stopped it. This check gets no points; the "
-                               "next checks run in a fresh process. Write only to files you open yourself, or "
-                               "print.").format(what=what, error=error), "crashed") from None
+            raise WorkerLost(_("Your code wrote to the grader's channel while {what} ({error}), so nothing "
+                               "it sent can be trusted and the grader stopped it. This check gets no points; "
+                               "the next checks run in a fresh process. Write only to files you open "
+                               "yourself, or print.").format(what=what, error=error), "crashed") from None
         if answer.get("rid") != self.rid or answer.get("op") not in self.ANSWERS:
             self._lose()
-            raise WorkerLost(_("Your code wrote to the grader's channel while {what}, so its answer cannot be "
-                               "trusted. This check gets no points.").format(what=what), "crashed")
+            raise WorkerLost(_("Your code wrote to the grader's channel while {what}, so its answer cannot "
+                               "be trusted. This check gets no points.").format(what=what), "crashed")
         return answer, values
 
     def _lose(self) -> str:
@@ -302,8 +304,11 @@ def describe(request: dict) -> str:
     return _({messages.Build.op: N_("building an object for the checks"),
               messages.Describe.op: N_("describing your model"),
               messages.ReadState.op: N_("reading your model's parameters"),
-              messages.LoadState.op: N_("loading parameters into your model")}.get(str(op), N_("answering the grader")))
+              messages.LoadState.op: N_("loading parameters into your model")}.get(
+                  str(op), N_("answering the grader")))
 
 
 def _ended(ended: str) -> str:
-    return "" if ended in ("stopped by the grader", "no worker") else " " + _("The process {ended}.").format(ended=ended)
+    if ended in ("stopped by the grader", "no worker"):
+        return ""
+    return " " + _("The process {ended}.").format(ended=ended)

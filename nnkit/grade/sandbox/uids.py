@@ -91,7 +91,7 @@ def claim(count: int, root: bool | None = None) -> Claim:
         held.append(sock)
         uids.append(uid)
     if not uids:
-        raise NoFreeUid(_("none of the {count} worker uids ({first}-{last}) is free: other grading runs hold "
-                          "them, or accounts or processes use them; wait for the other runs to finish, or free "
-                          "that range.").format(count=COUNT, first=FIRST, last=FIRST + COUNT - 1))
+        raise NoFreeUid(_("none of the {count} worker uids ({first}-{last}) is free: other grading runs "
+                          "hold them, or accounts or processes use them; wait for the other runs to finish, "
+                          "or free that range.").format(count=COUNT, first=FIRST, last=FIRST + COUNT - 1))
     return Claim(uids, held)

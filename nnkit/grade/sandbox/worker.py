@@ -79,9 +79,8 @@ def serve(sock: socket.socket, executor: Executor) -> None:
         except frames.Closed:
             return
         except frames.FrameError as error:
-            frames.send(sock, {**_failed(ValueError(), _("the result is too large to send back: {error}").format(
-                error=error)),
-                                "rid": request.get("rid")})
+            too_large = _("the result is too large to send back: {error}").format(error=error)
+            frames.send(sock, {**_failed(ValueError(), too_large), "rid": request.get("rid")})
 
 
 def _failed(error: BaseException, message: str) -> dict:

@@ -233,7 +233,8 @@ def describe_status(status: int) -> str:
         name = signal.Signals(number).name if number in signal.valid_signals() else str(number)
         why = {"SIGKILL": N_("killed (memory or process limit, or the grader)"),
                "SIGXCPU": N_("CPU time limit reached"), "SIGXFSZ": N_("file size limit reached"),
-               "SIGSEGV": N_("crashed (segmentation fault)"), "SIGABRT": N_("aborted")}.get(name, N_("killed"))
+               "SIGSEGV": N_("crashed (segmentation fault)"), "SIGABRT": N_("aborted")}.get(
+                   name, N_("killed"))
         return _("{why}, signal {name}").format(why=_(why), name=name)
     if os.WIFEXITED(status):
         return _("exited with code {code}").format(code=os.WEXITSTATUS(status))
