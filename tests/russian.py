@@ -26,23 +26,28 @@ def english_lines(text: str) -> list[str]:
 
 
 def readable(paragraph: str) -> str:
-    """A paragraph of Markdown without its code: a fenced block keeps only its comments."""
+    """A paragraph of Markdown without its code and quotations: a fenced block keeps only its
+    comments, a line indented by four spaces is code, and "straight quotes" hold a program's own
+    message (torch's, the system's), which stays as it is; the paragraph's own quotes are «these»."""
     lines, fenced = [], False
-    for line in paragraph.split("\n"):
+    for line in re.sub(r'"[^"]*"', lambda quoted: "\n" * quoted.group(0).count("\n"), paragraph).split("\n"):
         if line.strip().startswith(FENCE):
             fenced = not fenced
-        elif not fenced or "#" in line:
-            lines.append(line.partition("#")[2] if fenced else line)
+        elif fenced and "#" in line:
+            lines.append(line.partition("#")[2])
+        elif not fenced and not line.startswith("    "):
+            lines.append(line)
     return "\n".join(lines)
 
 
 def english_paragraphs(paragraphs: list[str]) -> list[str]:
-    """The paragraphs that are not Russian: words but no Cyrillic letter, or an English sentence."""
+    """The paragraphs that are not Russian: an English sentence, or three words and no Cyrillic
+    letter (a heading that is a name, like "Linux", is not a sentence)."""
     found = []
     for paragraph in paragraphs:
         text = readable(paragraph)
-        words = WORD.search(NOT_PROSE.sub(" ", text))
-        if english_lines(text) or (words and not CYRILLIC.search(text)):
+        words = WORD.findall(NOT_PROSE.sub(" ", text))
+        if english_lines(text) or (len(words) >= 3 and not CYRILLIC.search(text)):
             found.append(paragraph)
     return found
 

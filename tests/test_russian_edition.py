@@ -37,8 +37,11 @@ def test_a_paragraph_is_english_by_its_words_and_a_fenced_block_by_its_comments_
     code = "```\npip install torch --index-url https://download.pytorch.org/whl/cpu\n```"
     english, commented = "Run the checks of one file.", "```\nnnkit check 05   # the checks of one file\n```"
     russian = "```\nnnkit check 05   # проверки одного файла\n```"
-    assert english_paragraphs([code, russian, "Запустите `nnkit check`."]) == []
-    assert english_paragraphs([english, commented, "Losses"]) == [english, commented, "Losses"]
+    diagram = "    X (N, 3) ──▶ [ Linear → 10 ] ─▶ ReLU"
+    quoted = 'torch пишет "a leaf Variable that\nrequires grad"'
+    assert english_paragraphs([code, russian, "Запустите `nnkit check`.", "### Linux", diagram, quoted]) == []
+    heading = "## Losses and metrics"
+    assert english_paragraphs([english, commented, heading]) == [english, commented, heading]
 
 
 @pytest.mark.parametrize(("env", "expected"), [
