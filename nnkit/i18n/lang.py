@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import gettext
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, nullcontext
 from functools import cache
 from pathlib import Path
+
+from nnkit import environment
 
 ENV = "NNKIT_LANG"
 SOURCE = "en"  # the language the templates are written in
@@ -58,19 +59,9 @@ def choose(code: str) -> None:
     os.environ[ENV] = code
 
 
-@contextmanager
-def speaking(code: str | None) -> Iterator[None]:
+def speaking(code: str | None) -> AbstractContextManager:
     """Speak `code` for a while (None: as chosen already), then as before."""
-    before = os.environ.get(ENV)
-    if code:
-        choose(code)
-    try:
-        yield
-    finally:
-        if before is None:
-            os.environ.pop(ENV, None)
-        else:
-            os.environ[ENV] = before
+    return environment.setting(ENV, code) if code else nullcontext()
 
 
 def forget() -> None:
