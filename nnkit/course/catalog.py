@@ -73,3 +73,9 @@ def select(selector: str | None) -> list[Exercise]:
             f"no exercise matches {selector!r}: use a number like {example.file.split('_')[0]}, a file "
             f"like {example.file}, or an id like {example.id} (the files are {', '.join(files())})")
     return chosen
+
+
+def forbidden_lists() -> list[list[str]]:
+    """The distinct lists of forbidden names of the course's exercises (the student side resolves
+    them before it imports any student code)."""
+    return [list(names) for names in dict.fromkeys(e.forbidden for e in exercises() if e.forbidden)]
