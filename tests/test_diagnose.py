@@ -42,6 +42,8 @@ def case(got, expected, args=(), kwargs=None, args_after=None, tolerance=None) -
 OWN_CASES = [
     (diagnose.changed_inputs, "changed its argument 1 in place",
      case(X.clamp(min=0), X.clamp(min=0), (X,), args_after=[X.clamp(min=0)])),
+    (diagnose.other_dtype, "right, but their dtype is int64 where float32 is due",
+     case(torch.eye(3, dtype=torch.int64), torch.eye(3), (torch.tensor([0, 1, 2]), 3))),
     (diagnose.size_one_dimension, "extra dimension of size 1: its shape is (4, 1) where (4,) is due",
      case(X.sum(1, keepdim=True), X.sum(1), (X,))),
     (diagnose.size_one_dimension, "a dimension of size 1 is missing: the shape is (8,) where (8, 1) is due",

@@ -7,6 +7,7 @@ Public checks and hidden tests both use these, so students see one voice.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -15,10 +16,13 @@ from typing import Any
 import torch
 
 from nnkit.course import catalog
-from nnkit.harness import forbidden
+from nnkit.harness import advice, forbidden
+from nnkit.harness import diagnose as properties
 from nnkit.harness.failures import CheckFailure, from_error
 from nnkit.harness.mistakes import Known
 from nnkit.harness.show import shape_of, show, show_call
+from nnkit.i18n.lang import _, ngettext
+from nnkit.submission import callwatch
 from nnkit.submission.proxy import Outcome, Submission
 from nnkit.submission.source import SourceProblem, read_source
 from nnkit.wire.codec import Handle
@@ -51,20 +55,58 @@ def called(out: Outcome) -> str:
 
 def result(out: Outcome) -> Any:
     """The returned value, or the failure that explains why there is none."""
+    _rules_kept(out)
     if out.error is not None:
         raise from_error(out.target, called(out), out.error)
     return out.value
 
 
-def fail(out: Outcome, expected: str, got: str, advice: str | Known | None = "") -> None:
+def _rules_kept(out: Outcome) -> None:
+    """Fail when the call reached a forbidden call while it ran, or used up its processor time."""
+    if out.reached:
+        raise CheckFailure(callwatch.describe(out.exercise or out.target, out.reached), "forbidden",
+                           named="rule")
+    if out.stopped:
+        raise CheckFailure(_("{call}\n  was stopped: it used up its limit of {limit:.2f} s of processor "
+                             "time (the time your code itself computes; torch's start-up and a busy machine "
+                             "are not counted).").format(call=called(out), limit=out.cpu_limit or 0.0),
+                           "timeout", named="diagnosis")
+
+
+def fail(out: Outcome, expected: str, got: str, advice: str | Known | None = "",
+         named: str | None = None) -> None:
     """Fail with what was called, expected and got; `advice` is a sentence, or the known mistake
-    the answer matches (named in the message, and recorded for the class report)."""
+    the answer matches (named in the message, and recorded for the class report). `named` is
+    "diagnosis" when `advice` states a fact checked on the answer (see `CheckFailure`)."""
+    _rules_kept(out)
     lines = [called(out), f"  expected: {expected}", f"  got:      {got}"]
     if isinstance(advice, Known):
         lines.append(f"  {KNOWN_MISTAKE}{advice.message}")
     elif advice:
         lines.append(f"  {advice}")
-    raise CheckFailure("\n".join(lines), mistake=advice.name if isinstance(advice, Known) else None)
+    raise CheckFailure("\n".join(lines), mistake=advice.name if isinstance(advice, Known) else None,
+                       named=named if advice and not isinstance(advice, Known) else None)
+
+
+def explained(out: Outcome, got: Any, expected: Any, tol: Mapping[str, float] | None = None) -> str:
+    """What a property diagnosis (`properties.explain`) finds in a wrong answer, or ""."""
+    return properties.explain(got, expected, out.args, out.kwargs, args_after=out.args_after,
+                            tolerance=tol or FLOAT32_TOLERANCE)
+
+
+def fail_explained(out: Outcome, expected: str, got: str, known_mistake: Known | None, value: Any,
+                   want: Any, tol: Mapping[str, float] | None = None, fallback: str = "") -> None:
+    """`fail`, naming the known mistake if there is one, else what a diagnosis finds, else `fallback`."""
+    if known_mistake is not None:
+        fail(out, expected, got, known_mistake)
+    found = explained(out, value, want, tol)
+    fail(out, expected, got, found or fallback, named="diagnosis" if found else None)
+
+
+def noted(out: Outcome, got: Any, expected: Any) -> None:
+    """Leave the notes a right answer earns (`properties.notes`): they cost no points."""
+    for text in properties.notes(got, expected, out.args, out.kwargs):
+        advice.note(text)
 
 
 def tolerance(out: Outcome) -> dict:
@@ -86,10 +128,12 @@ def _close(got: torch.Tensor, expected: torch.Tensor, tol: dict) -> bool:
 
 def diagnose(got: Any, mistakes: Mistakes | None, tol: dict,
              expected: torch.Tensor | None = None) -> Known | None:
-    """The known mistake whose value equals what came back, if any (one whose value is the
-    expected answer itself tells nothing, and is passed over)."""
+    """The known mistake whose value equals what came back, if exactly one does (one whose value is
+    the expected answer itself tells nothing, and is passed over; when several mistakes give this
+    same answer, naming one of them would be a guess)."""
     if type(got) is not torch.Tensor:
         return None
+    found = []
     for mistake, wrong in known(mistakes).items():
         try:
             wrong = torch.as_tensor(wrong)
@@ -98,8 +142,8 @@ def diagnose(got: Any, mistakes: Mistakes | None, tol: dict,
         if expected is not None and wrong.shape == expected.shape and _close(wrong, expected, tol):
             continue
         if wrong.shape == got.shape and _close(got.to(wrong.dtype), wrong, tol):
-            return mistake
-    return None
+            found.append(mistake)
+    return found[0] if len(found) == 1 else None
 
 
 def tensor(out: Outcome, expected: torch.Tensor, *, mistakes: Mistakes | None = None) -> torch.Tensor:
@@ -111,15 +155,18 @@ def tensor(out: Outcome, expected: torch.Tensor, *, mistakes: Mistakes | None = 
              f"{_kind(out, got)}: {show(got)}",
              "Return a plain torch.Tensor (not a list, a number or a subclass).")
     if got.dtype != expected.dtype:
-        fail(out, f"dtype {_dtype(expected)} ({show(expected)})", f"dtype {_dtype(got)} ({show(got)})",
-             diagnose(got, mistakes, tol, expected)
-             or f"Convert the result with .to(torch.{_dtype(expected)}) or keep the inputs' dtype.")
+        fail_explained(out, f"dtype {_dtype(expected)} ({show(expected)})",
+                       f"dtype {_dtype(got)} ({show(got)})", diagnose(got, mistakes, tol, expected), got,
+                       expected, tol,
+                       f"Convert the result with .to(torch.{_dtype(expected)}) or keep the inputs' dtype.")
     if got.shape != expected.shape:
-        fail(out, f"shape {shape_of(expected)}: {show(expected)}", f"shape {shape_of(got)}: {show(got)}",
-             diagnose(got, mistakes, tol, expected) or _shape_advice(got, expected))
+        fail_explained(out, f"shape {shape_of(expected)}: {show(expected)}",
+                       f"shape {shape_of(got)}: {show(got)}", diagnose(got, mistakes, tol, expected), got,
+                       expected, tol, _shape_advice(got, expected))
     if not _close(got, expected, tol):
-        fail(out, show(expected), show(got) + _mismatch(got, expected),
-             diagnose(got, mistakes, tol, expected))
+        fail_explained(out, show(expected), show(got) + _mismatch(got, expected),
+                       diagnose(got, mistakes, tol, expected), got, expected, tol)
+    noted(out, got, expected)
     return got
 
 
@@ -135,7 +182,8 @@ def number(out: Outcome, expected: float, *, mistakes: Mistakes | None = None) -
     if not _close(as_tensor, wanted, {}):
         hint = diagnose(as_tensor, {k: torch.tensor(float(v), dtype=torch.float32)
                                     for k, v in known(mistakes).items()}, {}, wanted)
-        fail(out, f"{expected:.4f}", f"{value:.4f}", hint)
+        fail_explained(out, f"{expected:.4f}", f"{value:.4f}", hint, value, float(expected))
+    noted(out, got, float(expected))
     return value
 
 
@@ -145,13 +193,17 @@ def equal(out: Outcome, expected: Any, *, mistakes: Mistakes | None = None) -> A
     normal = tuple(got) if type(got) in (list, tuple) else got
     wanted = tuple(expected) if type(expected) in (list, tuple) else expected
     if type(normal) is not type(wanted) or normal != wanted:
-        fail(out, show(expected), show(got), _known(normal, {why: tuple(wrong) if type(wrong) in (list, tuple)
-                                                             else wrong for why, wrong in known(mistakes).items()}))
+        fail_explained(out, show(expected), show(got),
+                       _known(normal, {why: tuple(wrong) if type(wrong) in (list, tuple) else wrong
+                                       for why, wrong in known(mistakes).items()}), got, expected)
     return got
 
 
-def raises(out: Outcome, exception: str, why: str) -> None:
-    """The call raised `exception` (or a subclass of it)."""
+def raises(out: Outcome, exception: str, why: str, mentions: Sequence[int] = ()) -> None:
+    """The call raised `exception` (or a subclass of it); with `mentions`, its message holds these
+    numbers in this order, written in any way (the sizes of two shapes: "(4, 2) and (2, 3)",
+    "torch.Size([4, 2])", "4x2")."""
+    _rules_kept(out)
     if out.error is not None and (out.error.problem is not None or out.error.not_started):
         result(out)
     if out.error is None:
@@ -159,6 +211,21 @@ def raises(out: Outcome, exception: str, why: str) -> None:
              f"Check the input and `raise {exception}(...)` with a message that says what is wrong.")
     if not out.error.raised(exception):
         fail(out, f"{exception} ({why})", f"{out.error.type}: {out.error.message}")
+    found = [int(n) for n in re.findall(r"\d+", out.error.message)]
+    if mentions and not _in_order([int(n) for n in mentions], found):
+        sizes = ", ".join(str(int(n)) for n in mentions)
+        fail(out, _("{exception} whose message holds {sizes}, in this order ({why})").format(
+                 exception=exception, sizes=sizes, why=why),
+             f"{out.error.type}: {out.error.message}",
+             _("Your message does not hold the numbers {sizes} in this order: put both shapes in it, for "
+               "example with tuple(x.shape), so that the reader sees what did not fit.").format(sizes=sizes),
+             named="diagnosis")
+
+
+def _in_order(wanted: list[int], found: list[int]) -> bool:
+    """`wanted` appears in `found` in its order, possibly with other numbers between."""
+    numbers = iter(found)
+    return all(any(n == w for n in numbers) for w in wanted)
 
 
 def allowed_calls(submission: Submission, folder: Path, exercise_id: str) -> None:
@@ -181,7 +248,7 @@ def allowed_calls(submission: Submission, folder: Path, exercise_id: str) -> Non
         raise CheckFailure(f"{exercise.file}.py cannot be read as Python ({error}): fix it, then run "
                            "the checks again.", "submission") from None
     if findings:
-        raise CheckFailure(forbidden.describe(exercise_id, findings), "forbidden")
+        raise CheckFailure(forbidden.describe(exercise_id, findings), "forbidden", named="rule")
 
 
 def unchanged(out: Outcome) -> None:
@@ -194,7 +261,7 @@ def unchanged(out: Outcome) -> None:
                                                       f", tensor {item + 1} of its list")
                 fail(out, f"{where} left as it was: {show(was)}", f"it was changed to {show(now)}",
                      "Your function modified its input in place. Compute a new tensor instead "
-                     "(avoid +=, *=, and methods ending in _ on the inputs).")
+                     "(avoid +=, *=, and methods ending in _ on the inputs).", named="diagnosis")
 
 
 def _tensor_pairs(before: Any, after: Any) -> list[tuple[torch.Tensor, torch.Tensor]]:
@@ -228,7 +295,7 @@ def _each_gradient(out: Outcome, names: list[str], grads: list, expected: list) 
     for name, got, want in zip(names, grads, expected):
         if got is None:
             fail(out, f"a gradient for {name}", "no gradient reached it",
-                 f"The result does not depend on {name} through torch operations.")
+                 f"The result does not depend on {name} through torch operations.", named="diagnosis")
         if not _close(got, want, tolerance(out)):
             fail(out, f"gradient for {name}: {show(want)}", show(got),
                  "If the values are right, part of the formula is cut off from autograd (.detach(), .item(), "
@@ -264,8 +331,10 @@ def layer(out: Outcome, description: dict, expected: dict, *, mistakes: Mistakes
 
 
 def _known(got: Any, mistakes: Mapping[Known, Any]) -> Known | None:
-    """Name the known mistake whose value equals `got` exactly (layers, shapes, counts)."""
-    return next((mistake for mistake, wrong in mistakes.items() if got == wrong), None)
+    """Name the known mistake whose value equals `got` exactly (layers, shapes, counts), if exactly
+    one does."""
+    found = [mistake for mistake, wrong in mistakes.items() if got == wrong]
+    return found[0] if len(found) == 1 else None
 
 
 def module(out: Outcome, what: str = "a torch.nn.Module") -> Handle:
@@ -289,7 +358,8 @@ def parameters(out: Outcome, description: dict, expected: Mapping[str, tuple]) -
             fail(out, f"parameters {want}", have,
                  f"self.{name} has shape {got[name]}, not {tuple(shape)}"
                  + (": PyTorch stores a layer's weight as (out_features, in_features)."
-                    if got[name] == tuple(shape)[::-1] else "."))
+                    if got[name] == tuple(shape)[::-1] else "."),
+                 named="diagnosis" if got[name] == tuple(shape)[::-1] else None)
         if got.get(name) != tuple(shape):
             fail(out, f"parameters {want}", have,
                  f"Register {name} as a parameter: self.{name} = torch.nn.Parameter(a tensor of "
@@ -307,14 +377,59 @@ def part(out: Outcome, value: Any, label: str) -> Part:
 
 
 def state(out: Outcome, got: Mapping[str, Any], expected: Mapping[str, torch.Tensor], *,
-          mistakes: Mapping[str, Mapping[str, torch.Tensor]] | None = None) -> None:
+          mistakes: Mistakes | None = None, before: Mapping[str, torch.Tensor] | None = None) -> None:
     """After the call, every tensor of a model's state (`student.state(handle)`) is as expected.
 
-    `mistakes` maps an explanation to the whole state that mistake would leave.
+    `mistakes` maps a known mistake to the whole state it would leave: one is named only when the
+    whole state matches it, never for one tensor that happens to. `before`, the state before the
+    call, lets the failure say which tensors the call left as they were although they were due
+    to change.
     """
+    failures: list[tuple[str, CheckFailure]] = []
     for name, want in expected.items():
-        tensor(part(out, got.get(name), f"the model's {name} after the call"), want,
-               mistakes=lambda name=name: {why: wrong[name] for why, wrong in known(mistakes).items()})
+        try:
+            tensor(part(out, got.get(name), f"the model's {name} after the call"), want)
+        except CheckFailure as failure:
+            if failure.kind != "failed":
+                raise
+            failures.append((name, failure))
+    if not failures:
+        return
+    first, want = failures[0][0], expected[failures[0][0]]
+    shown = part(out, got.get(first), f"the model's {first} after the call")
+    tol = tolerance(out)
+    matching = [mistake for mistake, wrong in known(mistakes).items()
+                if not _same_state(wrong, expected, expected, tol) and _same_state(got, wrong, expected, tol)]
+    if len(matching) == 1:
+        fail(shown, show(want), show(got.get(first)), matching[0])
+    left = _left_as_they_were(got, expected, before, [name for name, _ in failures], tol)
+    if left:
+        fail(shown, show(want), show(got.get(first)), left, named="diagnosis")
+    raise failures[0][1]
+
+
+def _same_state(got: Mapping[str, Any], wanted: Mapping[str, Any], names: Sequence[str] | Mapping[str, Any],
+                tol: dict) -> bool:
+    """Every tensor named in `names` is the same in both states."""
+    return all(type(got.get(n)) is torch.Tensor and type(wanted.get(n)) is torch.Tensor
+               and got[n].shape == wanted[n].shape and _close(got[n], wanted[n], tol) for n in names)
+
+
+def _left_as_they_were(got: Mapping[str, Any], expected: Mapping[str, Any], before: Mapping[str, Any] | None,
+                       wrong: list[str], tol: dict) -> str:
+    """Which wrong tensors the call left as they were although they were due to change, when those are
+    all that is wrong; "" otherwise."""
+    if not before or not all(_same_state(got, before, [n], tol)
+                             and not _same_state(expected, before, [n], tol) for n in wrong):
+        return ""
+    changed = [n for n in expected if n not in wrong and not _same_state(expected, before, [n], tol)]
+    if not changed:
+        return ""
+    return ngettext("Your call left {left} as it was, although it was due to change; {changed} changed "
+                    "as expected.",
+                    "Your call left {left} as they were, although they were due to change; {changed} "
+                    "changed as expected.", len(wrong)).format(left=", ".join(wrong),
+                                                               changed=", ".join(changed))
 
 
 def parts(out: Outcome, labels: Sequence[str]) -> list[Part]:
@@ -341,9 +456,10 @@ def numbers(out: Outcome, expected: Sequence[float], *, mistakes: Mistakes | Non
         hint = diagnose(as_tensor, {why: torch.tensor([float(v) for v in wrong], dtype=torch.float32)
                                     for why, wrong in known(mistakes).items()}, {}, wanted)
         if len(values) == len(expected):
-            fail(out, _numbers_text(expected), _numbers_text(values), hint)
-        fail(out, f"{_count(len(expected))}: {_numbers_text(expected)}",
-             f"{_count(len(values))}: {_numbers_text(values)}", hint)
+            fail_explained(out, _numbers_text(expected), _numbers_text(values), hint, values, list(expected))
+        fail_explained(out, f"{_count(len(expected))}: {_numbers_text(expected)}",
+                       f"{_count(len(values))}: {_numbers_text(values)}", hint, values, list(expected))
+    noted(out, got, [float(v) for v in expected])
     return values
 
 
@@ -426,7 +542,7 @@ def _shape_advice(got: torch.Tensor, expected: torch.Tensor) -> str:
         return "Same number of entries, different arrangement: check for a transpose or a reshape."
     if got.dim() == expected.dim() + 1 and expected.dim() == 0:
         return "A single number (a 0-dim tensor) was expected: reduce with .mean() or .sum()."
-    return "Check which dimension you reduce over, and the shapes in your formula."
+    return "Check the shapes in your formula."
 
 
 def _mismatch(got: torch.Tensor, expected: torch.Tensor) -> str:
@@ -436,3 +552,73 @@ def _mismatch(got: torch.Tensor, expected: torch.Tensor) -> str:
         return ""
     wrong = ~torch.isclose(got.double(), expected.double(), rtol=1.3e-6, atol=1e-5)
     return f" ({int(wrong.sum())} of {got.numel()} entries differ)"
+
+
+def random_start(out: Outcome, first: Any, second: Any, name: str) -> None:
+    """Two objects built alike (`out` built the first) start with different values of tensor
+    `name` (`first`, `second`), and the entries of the first are not all equal: it is drawn at
+    random."""
+    result(out)
+    if type(first) is not torch.Tensor or type(second) is not torch.Tensor or first.numel() < 2:
+        return
+    if torch.equal(first, first.reshape(-1)[0].expand_as(first)):
+        fail(out, _("a {name} whose entries are not all equal").format(name=name),
+             _("every entry of {name} is {value:g}").format(name=name, value=float(first.reshape(-1)[0])),
+             _("All entries of {name} start equal, so the units it feeds start identical and, inside a "
+               "network, get identical gradients: draw them at random (torch.rand, torch.randn, "
+               "nn.init).").format(name=name), named="diagnosis")
+    if first.shape == second.shape and torch.equal(first, second):
+        fail(out, _("two objects built alike that start with different values of {name}").format(name=name),
+             _("the same {name} in both: {value}").format(name=name, value=show(first)),
+             _("Both start with the same {name}: draw it at random (torch.rand, torch.randn, nn.init), and "
+               "do not set a seed while building.").format(name=name), named="diagnosis")
+
+
+def stays(out: Outcome, again: Any, what: str, advice_text: str) -> None:
+    """What the call returned is still the same when read again (`again`, from `student.fetch` of
+    the kept result) after the checks changed the objects it came from (`what` says how)."""
+    first = result(out)
+    if _same(first, again):
+        return
+    fail(out, _("the result unchanged after {what}").format(what=what),
+         _("it changed after {what}: it is now {value}").format(what=what, value=show(again)),
+         advice_text, named="diagnosis")
+
+
+def _same(a: Any, b: Any) -> bool:
+    if type(a) is torch.Tensor or type(b) is torch.Tensor:
+        return type(a) is type(b) and a.shape == b.shape and a.dtype == b.dtype and bool(torch.equal(a, b))
+    if type(a) in (list, tuple) and type(b) in (list, tuple):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    return a == b
+
+
+def untracked(out: Outcome, records: Sequence[bool]) -> None:
+    """A model that recorded `torch.is_grad_enabled()` at each forward pass (a "probe" built by
+    the student side) was run by the call, and never with gradient tracking on."""
+    result(out)
+    tracked = sum(bool(r) for r in records)
+    if not records:
+        fail(out, _("the model run at least once"), _("the model was never run"),
+             _("Compute the answer from the model's output on the rows you are given."), named="diagnosis")
+    if tracked:
+        fail(out, _("every forward pass of the model without gradient tracking"),
+             ngettext("{tracked} of {count} forward pass ran with gradient tracking on",
+                      "{tracked} of {count} forward passes ran with gradient tracking on",
+                      len(records)).format(tracked=tracked, count=len(records)),
+             _("Your function ran the model with gradient tracking on, so torch built a graph it never "
+               "needed: run the model inside `with torch.no_grad():`."), named="diagnosis")
+
+
+def within(out: Outcome, budget: float, advice_text: str = "") -> float:
+    """The call used at most `budget` seconds of processor time (it was made with a `cpu_limit`, so
+    the student side measured it: torch's start-up and other work on the machine do not count)."""
+    result(out)
+    if out.cpu_seconds is None:
+        raise ValueError("expect.within needs a call made with cpu_limit")
+    if out.cpu_seconds > budget:
+        fail(out, _("at most {budget:.2f} s of processor time").format(budget=budget),
+             _("{seconds:.2f} s of processor time").format(seconds=out.cpu_seconds),
+             advice_text or _("Your code computes for longer than the limit allows (torch's start-up and a "
+                              "busy machine are not counted): do less work."), named="diagnosis")
+    return out.cpu_seconds

@@ -26,6 +26,8 @@ class Verdict:
     property: bool = False  # checks a property (inputs kept, dtype, gradients), not values
     mistake: str | None = None  # the known mistake its message names
     measures: dict[str, float] = field(default_factory=dict)  # values a test recorded (a held-out accuracy)
+    named: str = ""  # how its message names what is wrong: catalogue, diagnosis, rule or "" (CheckFailure)
+    notes: list[str] = field(default_factory=list)  # advice that costs no points, failed or passed
 
     @builtins.property  # (the field `property` hides the builtin in this class's body)
     def passed(self) -> bool:
