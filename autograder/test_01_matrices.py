@@ -81,7 +81,7 @@ def test_matmul_raises_value_error_for_every_misfit(submission):
     for a, b in MISFITS:
         A, B = cases.values(a, 31), cases.values(b, 32)
         expect.raises(submission.call(MATMUL, A, B), "ValueError",
-                      f"{a[1]} columns in A cannot meet {b[0]} rows of B")
+                      f"{a[1]} columns in A cannot meet {b[0]} rows of B", mentions=(*a, *b))
 
 
 @pytest.mark.exercise(MATMUL)
