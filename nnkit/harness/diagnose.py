@@ -337,10 +337,14 @@ def _as_tensor(value: Any) -> torch.Tensor | None:
     if type(value) is torch.Tensor:
         return value.detach().to(torch.float64)
     if _is_scalar(value):
-        return torch.tensor(float(value), dtype=torch.float64)
+        return torch.tensor(_float(value), dtype=torch.float64)
     if type(value) in (list, tuple) and value and all(_is_scalar(item) for item in value):
-        return torch.tensor([float(item) for item in value], dtype=torch.float64)
+        return torch.tensor([_float(item) for item in value], dtype=torch.float64)
     return None
+
+
+def _float(value: Any) -> float:
+    return float(value.detach()) if type(value) is torch.Tensor else float(value)
 
 
 def _is_scalar(value: Any) -> bool:

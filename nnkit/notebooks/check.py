@@ -22,8 +22,9 @@ from nnkit.course import catalog, layout
 from nnkit.notebooks.to_python import code_from_cells
 from nnkit.student.console import symbols
 from nnkit.submission.proxy import local_submission
+from nnkit.i18n.lang import _
 from nnkit.testing import run as runner
-from nnkit.testing.verdict import Verdict
+from nnkit.testing.verdict import Verdict, advice
 
 PUBLIC, HIDDEN = "exercises", "autograder"
 
@@ -99,8 +100,10 @@ def check(exercise_id: str, hidden: bool = False, namespace: dict | None = None,
     failed = [r for r in results if not r.passed]
     if not results:
         raise AssertionError(f"no {kind} ran for {exercise_id}")
+    notes = [_("  Note (it costs no points): {note}").format(note=note) for _id, note in advice(results)]
     if not failed:
         print(f"{symbols()['done']} {exercise_id}: all {len(results)} {kind} pass")
+        print("\n".join(notes), end="\n" if notes else "")
         return
     first = failed[0]
     if first.kind == "not_started":
@@ -108,4 +111,5 @@ def check(exercise_id: str, hidden: bool = False, namespace: dict | None = None,
         raise AssertionError(f"{exercise_id} is not started yet: in its cell above, replace "
                              "`raise NotImplementedError()` with your code and run that cell.")
     print(f"{symbols()['failed']} {exercise_id} fails {len(failed)} of {len(results)} {kind}")
+    print("\n".join(notes), end="\n" if notes else "")
     raise AssertionError(first.message.rstrip() or f"{first.test} failed")
