@@ -13,7 +13,8 @@ import io
 import random
 import sys
 import traceback
-from collections.abc import Iterable, Sequence
+import types
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +65,7 @@ class Executor:
         self.next_id = 1
         self._watching: tuple[str, ...] = ()  # the names of the call whose result is being kept
         self._report: dict[str, Any] = {}  # what the current call reports besides its value
+        self.cells: set[str] = set()  # files of student code outside `folder` (see `provide`)
         for names in forbidden:
             prepare(str(name) for name in names)
         self.answer = {messages.Call: self._call, messages.Build: self._build_request,
@@ -109,7 +111,7 @@ class Executor:
             module.eval()
         # building an object is free (nn.Linear's own initialisation in a layer's __init__): what the
         # object then does is watched instead
-        watch = CallWatch(() if isinstance(function, type) else names, self.folder)
+        watch = CallWatch(() if isinstance(function, type) else names, self.folder, self.cells)
         clock = cputime.Clock(request.cpu_limit)
         try:
             with watch, (_no_grad() if request.eval_no_grad else contextlib.nullcontext()), clock:
@@ -197,8 +199,12 @@ class Executor:
         return obj if request.method == "__call__" else getattr(obj, request.method)
 
     def provide(self, stem: str, namespace: dict) -> None:
-        """Use an existing namespace (a notebook kernel's globals) as exercise file `stem`."""
+        """Use an existing namespace (a notebook kernel's globals) as exercise file `stem`; the
+        files its functions were compiled from (the cells) are the student's code too."""
         self.modules[stem] = _Namespace(namespace)
+        own = [value for value in namespace.values()
+               if getattr(value, "__module__", None) == namespace.get("__name__")]
+        self.cells |= {code.co_filename for code in _codes(own)}
 
     def load(self, stem: str):
         """Import one exercise file of the submission (once), mapping failures to messages."""
@@ -324,6 +330,16 @@ class _CappedText(io.StringIO):
     def text(self) -> str:
         value = self.getvalue()
         return value + ("\n… (output cut)" if len(value) >= MAX_OUTPUT else "")
+
+
+def _codes(values: Iterable[Any]) -> Iterator[types.CodeType]:
+    """The code of the functions among `values`, and of the methods of the classes among them."""
+    for value in values:
+        members = vars(value).values() if isinstance(value, type) else [value]
+        for member in members:
+            code = getattr(getattr(member, "__func__", member), "__code__", None)
+            if isinstance(code, types.CodeType):
+                yield code
 
 
 def _layer(layer: dict) -> nn.Module:
