@@ -93,16 +93,21 @@ def training(model: nn.Module, X, y, loss_fn, make_optimizer, steps: int, clear:
 
 def training_cost(layers: Sequence[dict], X, y, loss_fn, make_optimizer, steps: int,
                   repeat: int = 3) -> float:
-    """The processor time (seconds) torch's own loop takes for `steps` steps of these layers here: the
-    median of `repeat` runs, torch warmed up first. A time limit for student code is a multiple of it,
-    so that it means the same on a fast machine and a slow one."""
+    """The processor time (seconds) torch's own loop takes for `steps` steps of these layers here, on
+    one thread as student code runs in every check: the median of `repeat` runs, torch warmed up
+    first. A time limit for student code is a multiple of it, so that it means the same on a fast
+    machine and a slow one."""
     cputime.warm_up()
-    runs = []
-    for _ in range(repeat):
-        model = sequential(layers)
-        started = cputime.process_seconds()
-        training(model, X, y, loss_fn, make_optimizer, steps)
-        runs.append(cputime.process_seconds() - started)
+    threads, runs = torch.get_num_threads(), []
+    torch.set_num_threads(1)
+    try:
+        for _ in range(repeat):
+            model = sequential(layers)
+            started = cputime.process_seconds()
+            training(model, X, y, loss_fn, make_optimizer, steps)
+            runs.append(cputime.process_seconds() - started)
+    finally:
+        torch.set_num_threads(threads)
     return sorted(runs)[len(runs) // 2]
 
 
