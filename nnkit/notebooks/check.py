@@ -1,10 +1,10 @@
 """`check(exercise_id)`: run an exercise's checks from inside a Jupyter notebook.
 
 The notebook's globals play the exercise file (`Executor.provide`); the public checks (or, on
-the instructor's machine, the hidden tests of `autograder/`) run through `nnkit.testing.run`
-against them, exactly as `nnkit check` runs them. The verdict goes to stdout; a failure
-raises AssertionError with the learner's message, so nbgrader scores the cell 0. Nothing is
-written to stderr: nbgrader would count any stderr in a test cell as a failure.
+the instructor's machine, those and the hidden tests of `autograder/`, as grading runs them) run
+through `nnkit.testing.run` against them, exactly as `nnkit check` runs them. The verdict goes
+to stdout; a failure raises AssertionError with the learner's message, so nbgrader scores the
+cell 0. Nothing is written to stderr: nbgrader would count any stderr in a test cell as a failure.
 
 As with nbgrader itself, the checks run in the student's own kernel: this is a tutor, not a
 trust boundary (`nnkit grade` grades collected notebooks in isolated workers).
@@ -38,7 +38,9 @@ def checks_file(stem: str, hidden: bool = False) -> Path | None:
 def run(exercise_id: str, namespace: dict, hidden: bool = False, source: str | None = None) -> list[Verdict]:
     """Run the checks of one exercise id against `namespace`, quietly; return the verdicts.
 
-    `source` (the notebook's code) is written where checks that read the file look for it.
+    `hidden` runs the public checks and the hidden tests together, as grading does (an exercise
+    may have no hidden test of its own). `source` (the notebook's code) is written where checks
+    that read the file look for it.
     """
     exercise = catalog.by_id(exercise_id)
     tests = checks_file(exercise.file, hidden)
@@ -46,6 +48,7 @@ def run(exercise_id: str, namespace: dict, hidden: bool = False, source: str | N
         where = ("the course's autograder/ folder (it exists only on the instructor's machine)"
                  if hidden else "an exercises/ folder here or above")
         raise FileNotFoundError(f"cannot find the checks of {exercise.file}: looked for {where}")
+    files = [path for path in (checks_file(exercise.file), tests) if path is not None] if hidden else [tests]
     data = layout.data_dir(tests.parent)
     noise = io.StringIO()
     with tempfile.TemporaryDirectory(prefix="nnkit-notebook-") as folder:
@@ -54,7 +57,7 @@ def run(exercise_id: str, namespace: dict, hidden: bool = False, source: str | N
         submission = local_submission(Path(folder), data, provided={exercise.file: namespace})
         checks = runner.Run(submission, Path(folder), data, {exercise_id}, reveal=not hidden)
         with contextlib.redirect_stdout(noise), contextlib.redirect_stderr(noise):
-            runner.run([tests], checks, layout.course_root())
+            runner.run(list(dict.fromkeys(files)), checks, layout.course_root())
     if checks.problems:
         raise RuntimeError(f"pytest could not run {tests}:\n" + "\n".join(checks.problems)
                            + noise.getvalue()[-2000:])
