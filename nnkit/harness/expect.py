@@ -389,10 +389,10 @@ def state(out: Outcome, got: Mapping[str, Any], expected: Mapping[str, torch.Ten
     for name, want in expected.items():
         try:
             tensor(part(out, got.get(name), f"the model's {name} after the call"), want)
-        except CheckFailure as failure:
-            if failure.kind != "failed":
+        except CheckFailure as wrong:
+            if wrong.kind != "failed":
                 raise
-            failures.append((name, failure))
+            failures.append((name, wrong))
     if not failures:
         return
     first, want = failures[0][0], expected[failures[0][0]]
