@@ -16,25 +16,16 @@ from nnkit.notebooks.check import check as notebook_check
 
 ROOT = layout.course_root()
 NOTE = "still attached to the autograd graph"
-ATTACHED_TRAIN = '''
-
-def train(model, X, y, loss_fn, optimizer, steps):
-    losses = []
-    for _ in range(steps):
-        optimizer.zero_grad()
-        loss = loss_fn(model(X), y)
-        loss.backward()
-        optimizer.step()
-        losses.append(loss)
-    return losses
-'''
+KEPT, ATTACHED = "losses.append(loss.item())", "losses.append(loss)"
 
 
 def attached_solutions(folder: Path) -> Path:
-    """The solutions, with a train that keeps each loss with its graph (defined last, so it wins)."""
+    """The solutions, with a train that keeps each loss with its graph (a 0-dim tensor, not a float)."""
     shutil.copytree(ROOT / "solutions", folder, ignore=shutil.ignore_patterns("__pycache__"))
     path = folder / "08_training.py"
-    path.write_text(path.read_text(encoding="utf-8") + ATTACHED_TRAIN, encoding="utf-8")
+    text = path.read_text(encoding="utf-8")
+    assert text.count(KEPT) == 1
+    path.write_text(text.replace(KEPT, ATTACHED), encoding="utf-8")
     return folder
 
 
