@@ -402,7 +402,7 @@ def state(out: Outcome, got: Mapping[str, Any], expected: Mapping[str, torch.Ten
                 if not _same_state(wrong, expected, expected, tol) and _same_state(got, wrong, expected, tol)]
     if len(matching) == 1:
         fail(shown, show(want), show(got.get(first)), matching[0])
-    left = _left_as_they_were(got, expected, before, [name for name, _ in failures], tol)
+    left = _left_as_they_were(got, expected, before, [name for name, _failure in failures], tol)
     if left:
         fail(shown, show(want), show(got.get(first)), left, named="diagnosis")
     raise failures[0][1]
@@ -621,7 +621,7 @@ def within(out: Outcome, budget: float, advice_text: str = "") -> float:
     the student side measured it: torch's start-up and other work on the machine do not count)."""
     result(out)
     if out.cpu_seconds is None:
-        raise ValueError("expect.within needs a call made with cpu_limit")
+        raise ValueError(_("expect.within needs a call made with cpu_limit"))
     if out.cpu_seconds > budget:
         fail(out, _("at most {budget:.2f} s of processor time").format(budget=budget),
              _("{seconds:.2f} s of processor time").format(seconds=out.cpu_seconds),

@@ -21,6 +21,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from nnkit.i18n.lang import _
 from nnkit.submission import cputime
 from nnkit.submission.callwatch import CallWatch, prepare
 from nnkit.submission.source import SourceProblem, read_source
@@ -173,7 +174,7 @@ class Executor:
         obj = self._object(request.handle)
         if request.attribute is not None:
             if not request.attribute.isidentifier() or request.attribute.startswith("__"):
-                raise ValueError(f"no attribute {request.attribute!r} can be fetched")
+                raise ValueError(_("no attribute {name!r} can be fetched").format(name=request.attribute))
             obj = getattr(obj, request.attribute)
         return messages.Returned(value=self._encode(obj, out), type_name=_type_name(obj))
 
