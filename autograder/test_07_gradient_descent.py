@@ -101,4 +101,5 @@ def test_sgd_step_equals_torchs_sgd_on_random_models(submission):
         model, twin = with_gradients(submission, layers, seed, frozen, X, classes)
         known = mistakes.lazy(SGD_STEP, model, lr)
         out = submission.call(SGD_STEP, twin, lr)
-        expect.state(out, submission.state(twin), reference.expected(SGD_STEP, model, lr), mistakes=known)
+        expect.state(out, submission.state(twin), reference.expected(SGD_STEP, model, lr), mistakes=known,
+                     before=standard.state(model))

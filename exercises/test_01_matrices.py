@@ -109,6 +109,12 @@ def test_matmul_raises_value_error_when_the_shapes_do_not_fit(submission):
 
 
 @pytest.mark.exercise(MATMUL)
+def test_matmul_names_both_shapes_in_its_value_error(submission):
+    expect.raises(submission.call(MATMUL, W, X), "ValueError",
+                  N_("W (2, 3) @ X (4, 2): 3 columns, but 4 rows"), mentions=(*W.shape, *X.shape))
+
+
+@pytest.mark.exercise(MATMUL)
 @pytest.mark.property
 def test_matmul_does_not_modify_its_inputs(submission):
     expect.unchanged(submission.call(MATMUL, A, B))

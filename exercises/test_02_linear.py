@@ -100,6 +100,16 @@ def test_my_linear_with_linears_weights_gives_linears_output(submission):
 
 
 @pytest.mark.exercise(MY_LINEAR)
+@pytest.mark.property
+def test_my_linear_starts_from_random_weights(submission):
+    out = submission.call(MY_LINEAR, 4, 3)
+    first = expect.module(out, N_("a MyLinear module"))
+    second = expect.module(submission.call(MY_LINEAR, 4, 3), N_("a MyLinear module"))
+    expect.random_start(out, submission.state(first).get("weight"), submission.state(second).get("weight"),
+                        "weight")
+
+
+@pytest.mark.exercise(MY_LINEAR)
 def test_my_linear_lets_gradients_reach_weight_and_bias(submission):
     layer = my_linear(submission, 3, 3)
     submission.load_state(layer, {"weight": SQUARE_WEIGHT, "bias": SQUARE_BIAS})

@@ -11,7 +11,7 @@ from torch import nn
 
 from nnkit.harness import expect, mistakes, standard
 from nnkit.harness.standard import RELU, linear
-from nnkit.i18n.course import _
+from nnkit.i18n.course import N_, _
 from nnkit.wire.codec import Spec
 
 SIGN_STEP, GRADIENT_STEP, DESCEND, GRADIENTS, SGD_STEP = (
@@ -44,9 +44,10 @@ def descent(w0, alpha, steps):
     return path
 
 
-def with_gradients(submission, layers=LAYERS, seed=0, frozen=(), inputs=X, classes=Y):
+def with_gradients(submission, layers=LAYERS, seed=3, frozen=(), inputs=X, classes=Y):
     """torch's model and the student side's twin, both holding the gradients of the
-    cross-entropy on (inputs, classes); the parameters named in `frozen` have none.
+    cross-entropy on (inputs, classes); the parameters named in `frozen` have none. (From seed 3
+    every parameter of LAYERS gets a gradient on X; from seed 0 its hidden layer is dead there.)
 
     The student side backpropagates the loss's gradient with respect to the model's output, so
     its parameters receive exactly the loss's gradients without calling any student code.
@@ -148,6 +149,18 @@ def test_gradients_work_with_any_loss(submission):
 
 @pytest.mark.exercise(GRADIENTS)
 @pytest.mark.property
+def test_gradients_are_copies_that_stay_when_the_model_is_cleared(submission):
+    _, twin = standard.twins(submission, LAYERS, seed=3)
+    out = submission.call(GRADIENTS, twin, X, Y, CROSS_ENTROPY, keep=True)
+    expect.parts(out, NAMES)
+    submission.call(twin, method="zero_grad", set_to_none=False)  # clears every .grad in place
+    expect.stays(out, submission.fetch(out.kept), "model.zero_grad(set_to_none=False)",
+                 N_("Your list holds the model's own .grad tensors (or views of them), which change "
+                    "whenever the model's gradients do: return copies, p.grad.detach().clone()."))
+
+
+@pytest.mark.exercise(GRADIENTS)
+@pytest.mark.property
 def test_gradients_leave_the_weights_as_they_were(submission):
     model, twin = standard.twins(submission, LAYERS)
     out = submission.call(GRADIENTS, twin, X, Y, CROSS_ENTROPY)
@@ -158,10 +171,10 @@ def test_gradients_leave_the_weights_as_they_were(submission):
 @pytest.mark.exercise(SGD_STEP)
 def test_sgd_step_equals_torchs_sgd(submission):
     model, twin = with_gradients(submission)
-    known = mistakes.for_call(SGD_STEP, model, LR)
+    known, before = mistakes.for_call(SGD_STEP, model, LR), standard.state(model)
     torch.optim.SGD(model.parameters(), lr=LR).step()
     out = submission.call(SGD_STEP, twin, LR)
-    expect.state(out, submission.state(twin), standard.state(model), mistakes=known)
+    expect.state(out, submission.state(twin), standard.state(model), mistakes=known, before=before)
 
 
 @pytest.mark.exercise(SGD_STEP)

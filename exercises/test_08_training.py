@@ -43,6 +43,27 @@ LR, STEPS = 0.01, 500
 RECIPE_MINIMUM = 90.0
 # fit_iris is the student's own recipe, trained from seed 0; the reference reaches about 95%.
 FIT_MINIMUM = 85.0
+# fit_iris may compute for as long as FIT_BUDGET_STEPS steps of the article's model trained with Adam
+# on 100 rows take on the same machine, in processor time after torch's start-up (so a busy or slow
+# machine charges nothing): a few hundred steps of a wider model fit, ten thousand never do. A fit that
+# uses twice that is stopped. The reference takes about 120 steps.
+FIT_BUDGET_STEPS, CALIBRATION_STEPS = 2000, 100
+TIME_ADVICE = N_("fit_iris may compute for as long as {steps} full-batch steps of Adam on the article's "
+                 "model take (torch's start-up and a busy machine are not counted): use fewer steps or a "
+                 "smaller model; a few hundred steps of Adam are plenty.")
+
+
+def time_advice() -> str:
+    """TIME_ADVICE in the language of the run."""
+    return _(TIME_ADVICE).format(steps=FIT_BUDGET_STEPS)
+
+
+@functools.cache
+def fit_budget() -> float:
+    """The processor seconds fit_iris may use, measured on this machine (once per process)."""
+    X, y = torch.linspace(-2.0, 2.0, 400).reshape(100, 4), torch.arange(100) % 3
+    cost = standard.training_cost(LAYERS, X, y, nn.CrossEntropyLoss(), adam, CALIBRATION_STEPS)
+    return cost * FIT_BUDGET_STEPS / CALIBRATION_STEPS
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +95,7 @@ def articles_recipe_trained_by_torch(data_dir: Path) -> dict:
 def fitted(submission, iris):
     """fit_iris, called once on the training rows with torch seeded with 0."""
     X_train, _, y_train, _ = iris
-    return submission.call(FIT_IRIS, X_train, y_train, seed=0)
+    return submission.call(FIT_IRIS, X_train, y_train, seed=0, cpu_limit=2 * fit_budget())
 
 
 def optimizer_for(twin):
@@ -85,6 +106,10 @@ def optimizer_for(twin):
 def sgd(parameters):
     """The article's optimizer, on the checks' side."""
     return torch.optim.SGD(parameters, lr=LR)
+
+
+def adam(parameters):
+    return torch.optim.Adam(parameters, lr=LR)
 
 
 @pytest.mark.exercise(LOAD_IRIS)
@@ -184,6 +209,16 @@ def test_accuracy_leaves_the_model_and_the_rows_as_they_were(submission, iris):
 
 
 @pytest.mark.exercise(ACCURACY)
+@pytest.mark.property
+def test_accuracy_runs_the_model_without_gradient_tracking(submission, iris):
+    _, X_val, _, y_val = iris
+    _, twin = standard.twins(submission, LAYERS, seed=5)
+    probe = submission.build("probe", model=twin)  # records torch.is_grad_enabled() at each forward pass
+    out = submission.call(ACCURACY, probe, X_val, y_val)
+    expect.untracked(out, submission.fetch(probe, "grad_enabled"))
+
+
+@pytest.mark.exercise(ACCURACY)
 def test_accuracy_of_the_articles_recipe_trained_by_torch(submission, iris, data_dir):
     _, X_val, _, y_val = iris
     model = standard.sequential(LAYERS)
@@ -235,6 +270,13 @@ def test_fit_iris_classifies_the_validation_flowers(submission, fitted, iris):
                     FIT_MINIMUM, N_("an accuracy on the 50 validation flowers"),
                     N_("Try standardising the features inside the model, Adam, or more steps; the model "
                        "is trained once with torch seeded with 0 and gets raw measurements."))
+
+
+@pytest.mark.exercise(FIT_IRIS)
+@pytest.mark.property
+def test_fit_iris_trains_within_the_time_limit(submission, fitted):
+    expect.module(fitted, N_("a trained torch.nn.Module"))
+    expect.within(fitted, fit_budget(), time_advice())
 
 
 @pytest.mark.exercise(FIT_IRIS)

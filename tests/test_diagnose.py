@@ -42,6 +42,8 @@ def case(got, expected, args=(), kwargs=None, args_after=None, tolerance=None) -
 OWN_CASES = [
     (diagnose.changed_inputs, "changed its argument 1 in place",
      case(X.clamp(min=0), X.clamp(min=0), (X,), args_after=[X.clamp(min=0)])),
+    (diagnose.other_dtype, "right, but their dtype is int64 where float32 is due",
+     case(torch.eye(3, dtype=torch.int64), torch.eye(3), (torch.tensor([0, 1, 2]), 3))),
     (diagnose.size_one_dimension, "extra dimension of size 1: its shape is (4, 1) where (4,) is due",
      case(X.sum(1, keepdim=True), X.sum(1), (X,))),
     (diagnose.size_one_dimension, "a dimension of size 1 is missing: the shape is (8,) where (8, 1) is due",
@@ -194,3 +196,61 @@ def test_changed_arguments_finds_tensors_and_lists_of_tensors_changed_in_place()
     assert diagnose.changed_arguments((a, b), (a + 1, after_b)) == [1, 2]
     assert diagnose.changed_arguments((a, b), (a.clone(), [t.clone() for t in b])) == []
     assert diagnose.changed_arguments((a,), None) == []
+
+
+# ---------------------------------------------------------------- a model's whole state
+def state_failure(got, expected, before, mistakes=None):
+    from nnkit.harness import expect
+    from nnkit.harness.failures import CheckFailure
+    from nnkit.submission.proxy import Outcome
+
+    out = Outcome("07_gradient_descent.sgd_step", (Handle(1, "torch.nn.Sequential", True), 0.5), {})
+    try:
+        expect.state(out, got, expected, mistakes=mistakes, before=before)
+    except CheckFailure as failure:
+        return failure
+    return None
+
+
+def test_a_states_diagnosis_names_only_the_tensors_left_as_they_were_and_is_silent_otherwise():
+    from nnkit.harness.mistakes import Known
+
+    before = {"0.weight": rand(3, 4, seed=20), "0.bias": rand(3, seed=21),
+              "2.weight": rand(2, 3, seed=22), "2.bias": rand(2, seed=23)}
+    grads = {name: rand(*t.shape, seed=30 + i) for i, (name, t) in enumerate(before.items())}
+    expected = {name: t - 0.5 * grads[name] for name, t in before.items()}
+    unchanged = Known("07_gradient_descent.sgd_step", "unchanged", "the parameters did not change")
+    known = {unchanged: before}
+    skips_biases = {name: expected[name] if name.endswith("weight") else before[name] for name in before}
+    failure = state_failure(skips_biases, expected, before, known)
+    assert failure.named == "diagnosis" and failure.mistake is None
+    assert "left 0.bias, 2.bias as they were" in failure.message and "did not change" not in failure.message
+    assert state_failure(before, expected, before, known).mistake == "unchanged"  # nothing moved: the entry
+    assert state_failure(expected, expected, before, known) is None
+    for wrong in ({n: t + 0.05 * rand(*t.shape, seed=40) for n, t in expected.items()},
+                  {n: rand(*t.shape, seed=41) for n, t in expected.items()},
+                  {**expected, "2.bias": expected["2.bias"] + 1.0}):
+        failure = state_failure(wrong, expected, before, known)
+        assert failure.named is None and failure.mistake is None, failure.message
+
+
+@pytest.mark.parametrize("message, holds", [
+    ("cannot multiply (4, 2) by (2, 3)", True), ("torch.Size([4, 2]) @ torch.Size([2, 3]) do not fit", True),
+    ("4x2 times 2x3", True), ("A is [4, 2], B is [2, 3]", True),
+    ("the shapes do not fit", False), ("2x3 and 4x2", False), ("inner sizes 2 and 3 differ", False),
+    ("A has shape (4, 2)", False)])
+def test_a_value_error_names_both_shapes_in_any_rendering_that_holds_the_four_sizes_in_order(message, holds):
+    from nnkit.harness import expect
+    from nnkit.harness.failures import CheckFailure
+    from nnkit.submission.proxy import Outcome
+    from nnkit.wire.messages import StudentError
+
+    out = Outcome("01_matrices.matmul", (rand(4, 2), rand(2, 3)), {},
+                  error=StudentError.of(ValueError(message)))
+    if holds:
+        expect.raises(out, "ValueError", "the shapes do not fit", mentions=(4, 2, 2, 3))
+        return
+    with pytest.raises(CheckFailure) as caught:
+        expect.raises(out, "ValueError", "the shapes do not fit", mentions=(4, 2, 2, 3))
+    assert caught.value.named == "diagnosis"
+    assert "does not hold the numbers 4, 2, 2, 3" in caught.value.message

@@ -2,12 +2,16 @@
 
 One `nnkit grade` batch (real workers, two jobs) grades a class made at test time: every mutant of
 tests/mutants.toml (the solutions with one plausible mistake in one function, built from
-solutions/ and the mutant's replacement source), the alternative correct submissions of
-tests/submissions/ (written from the contract, differently from the reference) and the reference
-itself. Then: each mutant loses points on its exercise id and on no other; each alternative and
-the reference earn 100; and at least 80% of the mutants read a message that names their mistake,
-as exercises/mistakes.py words it (the share is printed). The mutants marked `extra` are graded too
-with NNKIT_MUTANTS=all (about 110 submissions instead of 80).
+solutions/ and the mutant's replacement source), its `full_marks` answers (what the contract
+allows, some of which earn a note), the alternative correct submissions of tests/submissions/
+(written from the contract, differently from the reference) and the reference itself. Then:
+each mutant loses points on its exercise id and on no other, and some failure message of that id
+holds its expected text; the others earn 100, with the notes they are due and no other; at
+least 90% of the mutants read a message that names their mistake, counted from what each verdict
+records (`named`: the catalogue entry planted, a property diagnosis or a rule checked on the run
+whose message holds the expected text), not from matching words alone, and the share is printed;
+and no catalogue entry is ever named for an answer that does not make that mistake. The mutants
+marked `extra` are graded too with NNKIT_MUTANTS=all (about 130 submissions instead of 100).
 """
 
 from __future__ import annotations
@@ -33,7 +37,8 @@ SOLUTIONS = ROOT / "solutions"
 MUTANTS_FILE = Path(__file__).resolve().parent / "mutants.toml"
 SUBMISSIONS = Path(__file__).resolve().parent / "submissions"
 REFERENCE = "reference"
-NAMED_SHARE = 0.8
+NAMED_SHARE = 0.9
+FULL_MARKS = "full_marks"
 MUTANTS_PER_EXERCISE = 2
 
 
@@ -43,7 +48,14 @@ def mutants() -> list[dict]:
     return found if os.environ.get("NNKIT_MUTANTS") == "all" else [m for m in found if not m.get("extra")]
 
 
+def full_marks() -> list[dict]:
+    """Answers the contract allows, built like mutants: each must earn 100 (and its note, if any)."""
+    return tomllib.loads(MUTANTS_FILE.read_text(encoding="utf-8"))[FULL_MARKS]
+
+
 def student_id(mutant: dict) -> str:
+    if FULL_MARKS in mutant:
+        return f"{FULL_MARKS}__{mutant['id']}__{mutant['name']}"
     return f"{mutant['id']}__{mutant.get('mistake') or mutant['name']}"
 
 
@@ -79,6 +91,9 @@ def build_class(folder: Path) -> dict[str, str]:
     for mutant in mutants():
         build_mutant(mutant, folder / student_id(mutant))
         kinds[student_id(mutant)] = "mutant"
+    for answer in full_marks():
+        build_mutant(answer, folder / student_id({**answer, FULL_MARKS: True}))
+        kinds[student_id({**answer, FULL_MARKS: True})] = FULL_MARKS
     for submission in sorted(p for p in SUBMISSIONS.iterdir() if p.is_dir()):
         shutil.copytree(submission, folder / submission.name)
         kinds[submission.name] = "alternative"
@@ -129,22 +144,77 @@ def test_every_mutant_loses_points_on_its_exercise_and_on_no_other(graded):
     assert not wrong, json.dumps(wrong, indent=1)
 
 
-@pytest.mark.parametrize("student", [p.name for p in sorted(SUBMISSIONS.iterdir()) if p.is_dir()] + [REFERENCE])
-def test_every_alternative_and_the_reference_earn_full_marks(graded, student):
+def honest_students() -> list[str]:
+    return ([p.name for p in sorted(SUBMISSIONS.iterdir()) if p.is_dir()] + [REFERENCE]
+            + [student_id({**answer, FULL_MARKS: True}) for answer in full_marks()])
+
+
+@pytest.mark.parametrize("student", honest_students())
+def test_every_alternative_allowed_answer_and_the_reference_earn_full_marks(graded, student):
     record = graded[student]
     failed = [f"{t['test']}: {t['message']}" for t in record["tests"] if t["status"] != "passed"]
     assert record["total"] == 100 and not failed, "\n\n".join(failed)
 
 
-def test_most_mutants_read_a_message_that_names_their_mistake(graded):
-    named, unnamed = [], []
-    for mutant in mutants():
-        messages = [t["message"] for t in graded[student_id(mutant)]["tests"]
-                    if t["exercise"] == mutant["id"] and t["status"] != "passed"]
-        (named if any(expected_text(mutant) in m for m in messages) else unnamed).append(mutant)
-    by_catalogue = sum("mistake" in m for m in named)
-    total = len(mutants())
-    print(f"\n{len(named)} of {total} mutants read a message naming their mistake "
-          f"({len(named) / total:.0%}); by the catalogue's words: {by_catalogue} ({by_catalogue / total:.0%})")
-    assert by_catalogue / total >= NAMED_SHARE, [student_id(m) for m in unnamed]
-    assert not unnamed, [student_id(m) for m in unnamed]
+def test_an_allowed_answer_a_teacher_would_comment_on_gets_its_note_and_nothing_else_gets_one(graded):
+    due = {student_id({**a, FULL_MARKS: True}): a for a in full_marks() if a.get("note")}
+    assert due, "no full_marks answer with a note"
+    for student in honest_students():
+        notes = [(t["exercise"], note) for t in graded[student]["tests"] for note in t["notes"]]
+        if student in due:
+            answer = due[student]
+            assert notes and all(e == answer["id"] and answer["note"] in n for e, n in notes), \
+                (student, notes)
+        else:
+            assert not notes, (student, notes)
+
+
+def failing(record: dict, exercise_id: str) -> list[dict]:
+    return [t for t in record["tests"] if t["exercise"] == exercise_id and t["status"] != "passed"]
+
+
+def naming(mutant: dict, tests: list[dict]) -> str:
+    """How the mutant's failures name its mistake, from what the verdicts record: "catalogue" (the
+    entry planted), "diagnosis" or "rule" (a checked fact whose message holds the expected text),
+    or "" (expected against got alone)."""
+    for kind in ("catalogue", "diagnosis", "rule"):
+        for test in tests:
+            if test["named"] != kind:
+                continue
+            if kind == "catalogue" and test["mistake"] == mutant.get("mistake"):
+                return kind
+            if kind != "catalogue" and expected_text(mutant) in test["message"]:
+                return kind
+    return ""
+
+
+def test_every_mutant_reads_a_message_with_its_expected_text(graded):
+    missing = [student_id(m) for m in mutants()
+               if not any(expected_text(m) in t["message"] for t in failing(graded[student_id(m)], m["id"]))]
+    assert not missing, missing
+
+
+def test_at_least_90_percent_of_the_mutants_read_a_message_that_names_their_mistake(graded):
+    """Counted twice: over every mutant, and over the wrong answers alone (leaving out the
+    forbidden calls, which the rule names rather than a catalogue entry or a diagnosis)."""
+    kinds = {student_id(m): naming(m, failing(graded[student_id(m)], m["id"])) for m in mutants()}
+    counts = Counter(kinds.values())
+    total, named = len(kinds), len(kinds) - counts[""]
+    answers = total - counts["rule"]
+    by_answer = counts["catalogue"] + counts["diagnosis"]
+    print(f"\n{named} of {total} failing mutants read a message that names their mistake "
+          f"({named / total:.1%}): by a catalogue entry {counts['catalogue']}, by a property diagnosis "
+          f"{counts['diagnosis']}, by the forbidden-call rule {counts['rule']}; expected against got "
+          f"alone {counts['']} ({', '.join(sorted(s for s, kind in kinds.items() if not kind))}). "
+          f"Wrong answers alone: {by_answer} of {answers} ({by_answer / answers:.1%}) named by a "
+          f"catalogue entry or a property diagnosis")
+    assert named / total >= NAMED_SHARE and by_answer / answers >= NAMED_SHARE
+
+
+def test_no_catalogue_entry_is_named_for_an_answer_that_does_not_make_that_mistake(graded):
+    planted = {student_id(m): m for m in mutants()}
+    wrong = [(student, t["exercise"], t["mistake"])
+             for student, record in graded.items() for t in record["tests"]
+             if t["mistake"] and (student not in planted or t["exercise"] != planted[student]["id"]
+                                  or t["mistake"] != planted[student].get("mistake"))]
+    assert not wrong, wrong

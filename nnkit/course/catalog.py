@@ -76,3 +76,9 @@ def select(selector: str | None) -> list[Exercise]:
                   selector=selector, number=example.file.split("_")[0], file=example.file, id=example.id,
                   files=", ".join(files())))
     return chosen
+
+
+def forbidden_lists() -> list[list[str]]:
+    """The distinct lists of forbidden names of the course's exercises (the student side resolves
+    them before it imports any student code)."""
+    return [list(names) for names in dict.fromkeys(e.forbidden for e in exercises() if e.forbidden)]

@@ -174,7 +174,7 @@ class Pool:
                 try:
                     message = json.loads(conn.recv_bytes())
                 except (EOFError, OSError, ValueError):
-                    self._replace(slot, busy, ready, started, on_result, "stopped unexpectedly")
+                    self._replace(slot, busy, ready, started, on_result, _("stopped unexpectedly"))
                     continue
                 if message.get("ready"):
                     ready.add(slot)

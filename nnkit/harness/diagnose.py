@@ -1,14 +1,15 @@
 """Say what a wrong answer shows when no known mistake of the catalogue matches it.
 
 Each diagnosis looks at one property of the answer against the expected one and the call's
-inputs: values that add up to 1 along another dim, the expected result transposed or its rows in
-another order, a constant factor (100, the number of entries or rows of an input: percent
-against fraction, sum against mean), the opposite sign, a list or table shifted by one place or
-one item short or long, a missing or extra dimension of size 1, nan or inf for large inputs, the
-inputs changed in place; and, as a note for an answer that may pass, a tensor still attached to
-the autograd graph where a number is due. A diagnosis states a fact it has checked on the
-numbers, never a cause guessed from the exercise, so it is silent on any answer that lacks its
-property (tests/test_diagnose.py feeds each one right answers and unrelated wrong ones).
+inputs: values that add up to 1 along another dim, the right values in another dtype, the
+expected result transposed or its rows in another order, a constant factor (100, the number of
+entries or rows of an input: percent against fraction, sum against mean), the opposite sign, a
+list or table shifted by one place or one item short or long, a missing or extra dimension of
+size 1, nan or inf for large inputs, the inputs changed in place; and, as a note for an answer
+that may pass, a tensor still attached to the autograd graph where a number is due. A diagnosis
+states a fact it has checked on the numbers, never a cause guessed from the exercise, so it is
+silent on any answer that lacks its property (tests/test_diagnose.py feeds each one right
+answers and unrelated wrong ones).
 
 A check calls it with what it has, after the catalogue found nothing:
 
@@ -109,6 +110,20 @@ def changed_inputs(case: Case) -> str:
                     "Your function changed its arguments {positions} in place: compute new tensors instead "
                     "(no +=, *=, item assignment or methods ending in _ on the inputs).",
                     len(changed)).format(positions=", ".join(str(p) for p in changed))
+
+
+def other_dtype(case: Case) -> str:
+    """The right values, in another dtype than the one due."""
+    got, want = case.got, case.expected
+    if type(got) is not torch.Tensor or type(want) is not torch.Tensor or got.dtype == want.dtype:
+        return ""
+    values = case.values
+    if values is None or not case.close(*values):
+        return ""
+    dtypes = {"got": str(got.dtype).removeprefix("torch."),
+              "expected": str(want.dtype).removeprefix("torch.")}
+    return _("Your values are right, but their dtype is {got} where {expected} is due: return the result "
+             "as {expected} (.to(torch.{expected})).").format(**dtypes)
 
 
 def size_one_dimension(case: Case) -> str:
@@ -299,8 +314,8 @@ def attached(case: Case) -> str:
 
 # In the order they are tried: facts about the inputs, then the shape, then the arrangement of the
 # values, then their scale (a scale would also fit some arrangements of constant values).
-DIAGNOSES: tuple[Diagnosis, ...] = (changed_inputs, size_one_dimension, transposed, reordered, off_by_one,
-                                    sums_along_other_dim, opposite_sign, scaled, unstable)
+DIAGNOSES: tuple[Diagnosis, ...] = (changed_inputs, other_dtype, size_one_dimension, transposed, reordered,
+                                    off_by_one, sums_along_other_dim, opposite_sign, scaled, unstable)
 NOTES: tuple[Diagnosis, ...] = (attached,)
 
 
@@ -322,10 +337,14 @@ def _as_tensor(value: Any) -> torch.Tensor | None:
     if type(value) is torch.Tensor:
         return value.detach().to(torch.float64)
     if _is_scalar(value):
-        return torch.tensor(float(value), dtype=torch.float64)
+        return torch.tensor(_float(value), dtype=torch.float64)
     if type(value) in (list, tuple) and value and all(_is_scalar(item) for item in value):
-        return torch.tensor([float(item) for item in value], dtype=torch.float64)
+        return torch.tensor([_float(item) for item in value], dtype=torch.float64)
     return None
+
+
+def _float(value: Any) -> float:
+    return float(value.detach()) if type(value) is torch.Tensor else float(value)
 
 
 def _is_scalar(value: Any) -> bool:

@@ -11,14 +11,21 @@ class CheckFailure(AssertionError):
 
     kinds: "failed" (wrong answer), "error" (the student's code raised), "not_started" (the stub
     is still there), "submission" (the file is missing or cannot be imported), "forbidden".
+
+    `named` says how the message names what is wrong, for counting honestly: "catalogue" (a known
+    mistake of the course, `mistake`), "diagnosis" (a fact checked on the answer: a property of
+    its values, its inputs changed, a time limit used up), "rule" (a forbidden call found in the
+    code or reached while it ran), or None (what was expected and what came back, alone).
     """
 
     kind = "failed"
 
-    def __init__(self, message: str, kind: str | None = None, mistake: str | None = None):
+    def __init__(self, message: str, kind: str | None = None, mistake: str | None = None,
+                 named: str | None = None):
         super().__init__(message)
         self.message = message
         self.mistake = mistake  # the name of the known mistake the message names, if any
+        self.named = named or ("catalogue" if mistake else None)
         if kind:
             self.kind = kind
 

@@ -14,6 +14,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from nnkit.submission import cputime
 from nnkit.wire.codec import Handle
 
 RELU = {"type": "ReLU"}
@@ -88,6 +89,26 @@ def training(model: nn.Module, X, y, loss_fn, make_optimizer, steps: int, clear:
                     value = loss_fn(model(X), y)
             recorded.append(value.item())
     return recorded
+
+
+def training_cost(layers: Sequence[dict], X, y, loss_fn, make_optimizer, steps: int,
+                  repeat: int = 3) -> float:
+    """The processor time (seconds) torch's own loop takes for `steps` steps of these layers here, on
+    one thread as student code runs in every check: the median of `repeat` runs, torch warmed up
+    first. A time limit for student code is a multiple of it, so that it means the same on a fast
+    machine and a slow one."""
+    cputime.warm_up()
+    threads, runs = torch.get_num_threads(), []
+    torch.set_num_threads(1)
+    try:
+        for _ in range(repeat):
+            model = sequential(layers)
+            started = cputime.process_seconds()
+            training(model, X, y, loss_fn, make_optimizer, steps)
+            runs.append(cputime.process_seconds() - started)
+    finally:
+        torch.set_num_threads(threads)
+    return sorted(runs)[len(runs) // 2]
 
 
 def loss_gradients(model: nn.Module, X, y, loss_fn) -> list[torch.Tensor]:

@@ -1,10 +1,10 @@
 """`check(exercise_id)`: run an exercise's checks from inside a Jupyter notebook.
 
 The notebook's globals play the exercise file (`Executor.provide`); the public checks (or, on
-the instructor's machine, the hidden tests of `autograder/`) run through `nnkit.testing.run`
-against them, exactly as `nnkit check` runs them. The verdict goes to stdout; a failure
-raises AssertionError with the learner's message, so nbgrader scores the cell 0. Nothing is
-written to stderr: nbgrader would count any stderr in a test cell as a failure.
+the instructor's machine, those and the hidden tests of `autograder/`, as grading runs them) run
+through `nnkit.testing.run` against them, exactly as `nnkit check` runs them. The verdict goes
+to stdout; a failure raises AssertionError with the learner's message, so nbgrader scores the
+cell 0. Nothing is written to stderr: nbgrader would count any stderr in a test cell as a failure.
 
 As with nbgrader itself, the checks run in the student's own kernel: this is a tutor, not a
 trust boundary (`nnkit grade` grades collected notebooks in isolated workers).
@@ -25,7 +25,7 @@ from nnkit.notebooks.to_python import code_from_cells
 from nnkit.student.console import symbols
 from nnkit.submission.proxy import local_submission
 from nnkit.testing import run as runner
-from nnkit.testing.verdict import Verdict
+from nnkit.testing.verdict import Verdict, advice
 
 PUBLIC, HIDDEN = "exercises", "autograder"
 
@@ -39,7 +39,9 @@ def checks_file(stem: str, hidden: bool = False) -> Path | None:
 def run(exercise_id: str, namespace: dict, hidden: bool = False, source: str | None = None) -> list[Verdict]:
     """Run the checks of one exercise id against `namespace`, quietly; return the verdicts.
 
-    `source` (the notebook's code) is written where checks that read the file look for it.
+    `hidden` runs the public checks and the hidden tests together, as grading does (an exercise
+    may have no hidden test of its own). `source` (the notebook's code) is written where checks
+    that read the file look for it.
     """
     exercise = catalog.by_id(exercise_id)
     tests = checks_file(exercise.file, hidden)
@@ -50,6 +52,7 @@ def run(exercise_id: str, namespace: dict, hidden: bool = False, source: str | N
                                       ).format(file=exercise.file))
         raise FileNotFoundError(_("cannot find the checks of {file}: looked for an exercises/ folder here "
                                   "or above").format(file=exercise.file))
+    files = [path for path in (checks_file(exercise.file), tests) if path is not None] if hidden else [tests]
     data = layout.data_dir(tests.parent)
     noise = io.StringIO()
     with tempfile.TemporaryDirectory(prefix="nnkit-notebook-") as folder:
@@ -58,10 +61,10 @@ def run(exercise_id: str, namespace: dict, hidden: bool = False, source: str | N
         submission = local_submission(Path(folder), data, provided={exercise.file: namespace})
         checks = runner.Run(submission, Path(folder), data, {exercise_id}, reveal=not hidden)
         with contextlib.redirect_stdout(noise), contextlib.redirect_stderr(noise):
-            runner.run([tests], checks, layout.course_root())
+            runner.run(list(dict.fromkeys(files)), checks, layout.course_root())
     if checks.problems:
-        raise RuntimeError(_("pytest could not run {tests}:").format(tests=tests) + "\n" + "\n".join(checks.problems)
-                           + noise.getvalue()[-2000:])
+        raise RuntimeError(_("pytest could not run {tests}:").format(tests=tests) + "\n"
+                           + "\n".join(checks.problems) + noise.getvalue()[-2000:])
     return checks.results()
 
 
@@ -113,20 +116,24 @@ def _check(exercise_id: str, hidden: bool, namespace: dict, source: str | None) 
     if not results:
         raise AssertionError((_("no hidden tests ran for {id}") if hidden else _("no checks ran for {id}"))
                              .format(id=exercise_id))
+    notes = [_("  Note (it costs no points): {note}").format(note=note) for _id, note in advice(results)]
     if not failed:
-        passed = ngettext("{mark} {id}: all {count} hidden tests pass", "{mark} {id}: all {count} hidden "
-                          "tests pass", count) if hidden else ngettext(
-                          "{mark} {id}: all {count} checks pass", "{mark} {id}: all {count} checks pass", count)
+        passed = ngettext("{mark} {id}: all {count} hidden tests pass",
+                          "{mark} {id}: all {count} hidden tests pass", count) if hidden else \
+            ngettext("{mark} {id}: all {count} checks pass", "{mark} {id}: all {count} checks pass", count)
         print(passed.format(mark=mark["done"], id=exercise_id, count=count))
+        print("\n".join(notes), end="\n" if notes else "")
         return
     first = failed[0]
     if first.kind == "not_started":
         print(_("{mark} {id} is not started yet").format(mark=mark["failed"], id=exercise_id))
         raise AssertionError(_("{id} is not started yet: in its cell above, replace "
-                               "`raise NotImplementedError()` with your code and run that cell.").format(id=exercise_id))
+                               "`raise NotImplementedError()` with your code and run that cell.").format(
+                                   id=exercise_id))
     fails = ngettext("{mark} {id} fails {failed} of {count} hidden tests",
-                     "{mark} {id} fails {failed} of {count} hidden tests", count) if hidden else ngettext(
-                     "{mark} {id} fails {failed} of {count} checks", "{mark} {id} fails {failed} of {count} checks",
-                     count)
+                     "{mark} {id} fails {failed} of {count} hidden tests", count) if hidden else \
+        ngettext("{mark} {id} fails {failed} of {count} checks",
+                 "{mark} {id} fails {failed} of {count} checks", count)
     print(fails.format(mark=mark["failed"], id=exercise_id, failed=len(failed), count=count))
+    print("\n".join(notes), end="\n" if notes else "")
     raise AssertionError(first.message.rstrip() or _("{test} failed").format(test=first.test))

@@ -14,7 +14,7 @@ from rich.markup import escape
 from nnkit.course.catalog import Exercise
 from nnkit.i18n.lang import _, ngettext
 from nnkit.student.console import symbols
-from nnkit.testing.verdict import Verdict
+from nnkit.testing.verdict import Verdict, advice
 
 COLOURS = {"done": "green", "failed": "red", "not_started": "dim"}
 
@@ -58,6 +58,12 @@ def show(console: Console, chosen: list[Exercise], verdicts: list[Verdict], fold
     if problem:
         console.print(f"\n[red]{escape(problem)}[/]")
         return 1
+    notes = advice([v for e in chosen for v in grouped[e.id]])
+    if notes:
+        console.print()
+    for exercise, note in notes:
+        console.print(escape(_("Note on {exercise} (it costs no points): {note}").format(
+            exercise=exercise, note=note)))
     first = next((v for e in chosen for v in grouped[e.id] if not v.passed), None)
     if first is None and done == len(chosen):
         console.print(f"[green]{_('All selected checks pass.')}[/]" if chosen else _("Nothing selected."))

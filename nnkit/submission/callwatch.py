@@ -109,11 +109,13 @@ class Reached:
 class CallWatch:
     """A context manager: while it is open, the forbidden calls this thread reaches are recorded in
     `found` (each call and line once, in the order they happened). `folder` holds the student's
-    files; the line reported is the innermost frame of a file in it."""
+    files, and `files` names more of them (a notebook's cells); the line reported is the
+    innermost frame of one of those."""
 
-    def __init__(self, forbidden: Iterable[str], folder: str | Path | None = None):
+    def __init__(self, forbidden: Iterable[str], folder: str | Path | None = None, files: Iterable[str] = ()):
         self.rules = _rules(tuple(dict.fromkeys(forbidden)))
         self.folder = None if folder is None else _prefixes(str(folder))
+        self.files = frozenset(files)  # student code outside the folder: a notebook's cells
         self.found: list[Reached] = []
         self.error: BaseException | None = None  # a fault of the watch itself (never the student's)
         self._depth = 0  # inside a call the Python-level watch has judged
@@ -151,7 +153,7 @@ class CallWatch:
             self.error = self.error or error
 
     def _report(self, name: str, called: str, frame: types.FrameType | None) -> None:
-        while frame is not None and self.folder is not None and not frame.f_code.co_filename.startswith(self.folder):
+        while frame is not None and self.folder is not None and not self._students(frame.f_code.co_filename):
             frame = frame.f_back
         file, line = (frame.f_code.co_filename, frame.f_lineno or 0) if frame is not None else ("", 0)
         if (name, file, line) in self._seen:
@@ -159,6 +161,10 @@ class CallWatch:
         self._seen.add((name, file, line))
         code = linecache.getline(file, line).strip() if file and line else ""
         self.found.append(Reached(name, called, os.path.basename(file), line, code))
+
+
+    def _students(self, path: str) -> bool:
+        return path.startswith(self.folder) or path in self.files
 
 
 class _FunctionWatch(TorchFunctionMode):

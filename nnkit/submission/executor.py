@@ -13,6 +13,8 @@ import io
 import random
 import sys
 import traceback
+import types
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,8 @@ import torch
 from torch import nn
 
 from nnkit.i18n.lang import _
+from nnkit.submission import cputime
+from nnkit.submission.callwatch import CallWatch, prepare
 from nnkit.submission.source import SourceProblem, read_source
 from nnkit.wire import codec, messages
 from nnkit.wire.codec import Handle, Spec
@@ -44,27 +48,38 @@ _Tensor = torch.Tensor
 _no_grad = torch.no_grad
 _manual_seed = torch.manual_seed
 _autograd_grad = torch.autograd.grad
+_is_grad_enabled = torch.is_grad_enabled
 
 
 class Executor:
-    """Answers requests about the exercise files in `folder`."""
+    """Answers requests about the exercise files in `folder`.
 
-    def __init__(self, folder: Path, data_dir: Path | None = None):
+    `forbidden` lists the course's lists of forbidden names: they are resolved now, before any
+    student code is imported (which could rebind torch's names)."""
+
+    def __init__(self, folder: Path, data_dir: Path | None = None, forbidden: Iterable[Sequence[str]] = ()):
         self.folder = Path(folder)
         self.data_dir = Path(data_dir) if data_dir else None
         self.modules: dict[str, Any] = {}
         self.objects: dict[int, Any] = {}
+        self.watched: dict[int, tuple[str, ...]] = {}  # kept object's handle → the names its calls watch for
         self.next_id = 1
+        self._watching: tuple[str, ...] = ()  # the names of the call whose result is being kept
+        self._report: dict[str, Any] = {}  # what the current call reports besides its value
+        self.cells: set[str] = set()  # files of student code outside `folder` (see `provide`)
+        for names in forbidden:
+            prepare(str(name) for name in names)
         self.answer = {messages.Call: self._call, messages.Build: self._build_request,
                        messages.Describe: self._describe, messages.ReadState: self._state,
-                       messages.LoadState: self._load_state, messages.Drop: self._drop,
-                       messages.Import: self._import}
+                       messages.LoadState: self._load_state, messages.Fetch: self._fetch,
+                       messages.Drop: self._drop, messages.Import: self._import}
 
     def handle(self, header: dict, buffers: list[bytes]) -> tuple[dict, list[bytes]]:
         """Answer one request (a frame's header and buffers); never raises for anything the
         student code does."""
         out: list[bytes] = []
         output = _CappedText()
+        self._report = {}
         try:
             request = messages.decode(header, *self.answer)
             with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
@@ -75,6 +90,8 @@ class Executor:
             if isinstance(error, KeyboardInterrupt):
                 raise
             reply, out = messages.Raised(error=self._error_info(error).header()), []
+        for name, value in self._report.items():
+            setattr(reply, name, value)
         reply.output = output.text()
         return reply.header(), out
 
@@ -89,19 +106,33 @@ class Executor:
             _manual_seed(int(request.seed))
             random.seed(int(request.seed))
         module = self.objects.get(request.handle) if request.handle is not None else None
-        if request.eval_no_grad:
-            if isinstance(module, _Module):
-                module.eval()
-            with _no_grad():
+        names = tuple(str(n) for n in request.watch) if request.handle is None else \
+            self.watched.get(request.handle, ())
+        if request.eval_no_grad and isinstance(module, _Module):
+            module.eval()
+        # building an object is free (nn.Linear's own initialisation in a layer's __init__): what the
+        # object then does is watched instead
+        watch = CallWatch(() if isinstance(function, type) else names, self.folder, self.cells)
+        clock = cputime.Clock(request.cpu_limit)
+        try:
+            with watch, (_no_grad() if request.eval_no_grad else contextlib.nullcontext()), clock:
                 value = function(*args, **kwargs)
-        else:
-            value = function(*args, **kwargs)
+        finally:
+            self._report["reached"] = [reached.as_dict() for reached in watch.found]
+            if clock.seconds is not None:
+                self._report.update(cpu_seconds=clock.seconds, stopped=clock.stopped)
         answer = messages.Returned(type_name=_type_name(value))
         if grad_wrt:
             answer.grads = self._backward(value, [args[i] for i in grad_wrt], request.grad_seed, buffers, out)
         if request.as_float and type(value) not in (float, int):
             value = float(value)
-        answer.value = self._encode(value, out)
+        self._watching = names
+        try:
+            answer.value = self._encode(value, out)
+            if request.keep:
+                answer.kept = self._encode(self._keep(value), out)
+        finally:
+            self._watching = ()
         if request.return_args:
             answer.args_after = self._encode(list(args), out)
         return answer
@@ -123,7 +154,7 @@ class Executor:
     def _state(self, request: messages.ReadState, buffers: list[bytes], out: list[bytes]) -> messages.Returned:
         module = self._object(request.handle)
         if not isinstance(module, _Module):
-            raise TypeError(f"{_type_name(module)} is not a torch.nn.Module")
+            raise TypeError(_("{type} is not a torch.nn.Module").format(type=_type_name(module)))
         state = ({name: p.grad for name, p in module.named_parameters()} if request.grads
                  else dict(module.state_dict()))
         return messages.Returned(value=self._encode(state, out))
@@ -140,8 +171,17 @@ class Executor:
                 params[name].copy_(value)
         return messages.Returned()
 
+    def _fetch(self, request: messages.Fetch, buffers: list[bytes], out: list[bytes]) -> messages.Returned:
+        obj = self._object(request.handle)
+        if request.attribute is not None:
+            if not request.attribute.isidentifier() or request.attribute.startswith("__"):
+                raise ValueError(_("no attribute {name!r} can be fetched").format(name=request.attribute))
+            obj = getattr(obj, request.attribute)
+        return messages.Returned(value=self._encode(obj, out), type_name=_type_name(obj))
+
     def _drop(self, request: messages.Drop, buffers: list[bytes], out: list[bytes]) -> messages.Returned:
         self.objects.pop(request.handle, None)
+        self.watched.pop(request.handle, None)
         return messages.Returned()
 
     def _import(self, request: messages.Import, buffers: list[bytes], out: list[bytes]) -> messages.Returned:
@@ -162,8 +202,12 @@ class Executor:
         return obj if request.method == "__call__" else getattr(obj, request.method)
 
     def provide(self, stem: str, namespace: dict) -> None:
-        """Use an existing namespace (a notebook kernel's globals) as exercise file `stem`."""
+        """Use an existing namespace (a notebook kernel's globals) as exercise file `stem`; the
+        files its functions were compiled from (the cells) are the student's code too."""
         self.modules[stem] = _Namespace(namespace)
+        own = [value for value in namespace.values()
+               if getattr(value, "__module__", None) == namespace.get("__name__")]
+        self.cells |= {code.co_filename for code in _codes(own)}
 
     def load(self, stem: str):
         """Import one exercise file of the submission (once), mapping failures to messages."""
@@ -207,6 +251,8 @@ class Executor:
     def _keep(self, obj: Any) -> Handle:
         handle = Handle(self.next_id, _type_name(obj), isinstance(obj, _Module))
         self.objects[handle.id] = obj
+        if self._watching:  # what a watched call returned is watched when it is called
+            self.watched[handle.id] = self._watching
         self.next_id += 1
         return handle
 
@@ -231,6 +277,8 @@ class Executor:
         if spec.kind == "polynomial_derivative":
             coeffs = [float(c) for c in params["coeffs"]]
             return lambda w: sum(i * c * w ** (i - 1) for i, c in enumerate(coeffs) if i)
+        if spec.kind == "probe":
+            return GradProbe(params["model"])
         if spec.kind == "data_dir":
             if self.data_dir is None:
                 raise ValueError("no data folder was given to the checks")
@@ -244,6 +292,20 @@ class Executor:
         lines = [f'  File "{Path(f.filename).name}", line {f.lineno}, in {f.name}\n'
                  + (f"    {f.line}\n" if f.line else "") for f in frames[-8:]]
         return messages.StudentError.of(error, "".join(lines))
+
+
+class GradProbe(nn.Module):
+    """Runs `model` and records, for each forward pass, whether gradient tracking was on
+    (`grad_enabled`): checks hand it to a function that must run a model without tracking."""
+
+    def __init__(self, model: nn.Module):
+        super().__init__()
+        self.model = model
+        self.grad_enabled: list[bool] = []
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        self.grad_enabled.append(bool(_is_grad_enabled()))
+        return self.model(*args, **kwargs)
 
 
 class _Namespace:
@@ -272,7 +334,17 @@ class _CappedText(io.StringIO):
 
     def text(self) -> str:
         value = self.getvalue()
-        return value + ("\n… (output cut)" if len(value) >= MAX_OUTPUT else "")
+        return value + ("\n" + _("… (output cut)") if len(value) >= MAX_OUTPUT else "")
+
+
+def _codes(values: Iterable[Any]) -> Iterator[types.CodeType]:
+    """The code of the functions among `values`, and of the methods of the classes among them."""
+    for value in values:
+        members = vars(value).values() if isinstance(value, type) else [value]
+        for member in members:
+            code = getattr(getattr(member, "__func__", member), "__code__", None)
+            if isinstance(code, types.CodeType):
+                yield code
 
 
 def _layer(layer: dict) -> nn.Module:
@@ -286,6 +358,8 @@ def _layer(layer: dict) -> nn.Module:
 
 def _type_name(obj: Any) -> str:
     kind = type(obj)
+    if kind is GradProbe:  # the checks' own stand-in for a model
+        return "torch.nn.Module"
     if kind in _STANDARD_LAYERS:
         return f"torch.nn.{_STANDARD_LAYERS[kind]}"
     if kind is _Tensor:

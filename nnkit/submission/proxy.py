@@ -7,11 +7,12 @@ worker. Both paths frame and decode every value, so a check behaves the same in 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from nnkit.submission.callwatch import Reached
 from nnkit.wire import codec, frames, messages
 from nnkit.wire.codec import Handle, Spec
 
@@ -32,6 +33,12 @@ class Outcome:
     args_after: list | None = None
     grads: list | None = None
     output: str = ""
+    exercise: str | None = None  # the exercise id the call belongs to (a handle's: the call that made it)
+    reached: list[Reached] = field(default_factory=list)  # forbidden calls it reached while it ran
+    kept: Handle | None = None  # the result, kept on the student side (`keep=True`)
+    cpu_limit: float | None = None
+    cpu_seconds: float | None = None  # the processor time it used (with a `cpu_limit`)
+    stopped: bool = False  # its cpu_limit stopped it
 
     @property
     def ok(self) -> bool:
@@ -46,37 +53,68 @@ class StudentSideError(Exception):
         self.error = error
 
 
+def catalog_forbidden(exercise_id: str) -> Sequence[str]:
+    """The course's forbidden names of an exercise id (none for anything else)."""
+    from nnkit.course import catalog
+
+    try:
+        return catalog.by_id(exercise_id).forbidden
+    except KeyError:
+        return ()
+
+
 @dataclass
 class Submission:
-    """Asks a submission to run functions and keep objects, with plain data in and out."""
+    """Asks a submission to run functions and keep objects, with plain data in and out.
+
+    `forbidden` gives the names a call of an exercise id is watched for while it runs (the course's
+    table by default): a forbidden call it reaches comes back in the outcome's `reached`."""
 
     transport: Transport
     outputs: list[str] = field(default_factory=list)
+    forbidden: Callable[[str], Sequence[str]] = catalog_forbidden
+    origins: dict[int, str] = field(default_factory=dict)  # handle id → the exercise id whose call made it
 
     def call(self, target: str | Handle, *args: Any, method: str = "__call__",
              grad_wrt: tuple[int, ...] = (), grad_seed: Any = None, seed: int | None = None,
-             as_float: bool = False, eval_no_grad: bool = False, **kwargs: Any) -> Outcome:
+             as_float: bool = False, eval_no_grad: bool = False, keep: bool = False,
+             cpu_limit: float | None = None, **kwargs: Any) -> Outcome:
         """Call `target` (an exercise id like "05_losses.mse", or a handle) with `args`.
 
         The inputs come back too (`args_after`), so a check can tell whether they were modified;
-        with `grad_wrt`, the result is backpropagated and the inputs' gradients come back.
+        with `grad_wrt`, the result is backpropagated and the inputs' gradients come back; with
+        `keep`, the result also stays on the student side (`Outcome.kept`, see `fetch`); with
+        `cpu_limit`, the call may use that many seconds of processor time (`Outcome.cpu_seconds`).
         """
         buffers: list[bytes] = []
+        named = isinstance(target, str)
         request = messages.Call(
-            target=target if isinstance(target, str) else None,
-            handle=None if isinstance(target, str) else target.id, method=method,
+            target=target if named else None, handle=None if named else target.id, method=method,
             args=codec.encode(list(args), buffers), kwargs=codec.encode(kwargs, buffers),
             grad_wrt=list(grad_wrt), seed=seed, as_float=as_float, eval_no_grad=eval_no_grad,
-            grad_seed=None if grad_seed is None else codec.encode(grad_seed, buffers))
-        name = target if isinstance(target, str) else f"{target.type_name}.{method}"
-        outcome = Outcome(name, args, kwargs)
+            grad_seed=None if grad_seed is None else codec.encode(grad_seed, buffers),
+            watch=list(self.forbidden(target)) if named else [], keep=keep,
+            cpu_limit=None if cpu_limit is None else float(cpu_limit))
+        name = target if named else f"{target.type_name}.{method}"
+        exercise = target if named else self.origins.get(target.id)
+        outcome = Outcome(name, args, kwargs, exercise=exercise, cpu_limit=request.cpu_limit)
         answer, values = self._ask(request, buffers)
         outcome.output = answer.output
+        outcome.reached = [Reached.from_dict(r) for r in answer.reached if type(r) is dict]
+        outcome.cpu_seconds, outcome.stopped = answer.cpu_seconds, bool(answer.stopped)
         if isinstance(answer, messages.Raised):
             outcome.error = answer.student_error
             return outcome
-        outcome.value = codec.decode(answer.value, values)
+
+        def made(handle: Handle) -> Handle:  # objects a call returns belong to its exercise
+            if exercise is not None:
+                self.origins.setdefault(handle.id, exercise)
+            return handle
+
+        outcome.value = codec.decode(answer.value, values, on_handle=made)
         outcome.type_name = answer.type_name
+        if answer.kept is not None:
+            outcome.kept = codec.decode(answer.kept, values, on_handle=made)
         if answer.args_after is not None:
             outcome.args_after = codec.decode(answer.args_after, values)
         if answer.grads is not None:
@@ -99,6 +137,10 @@ class Submission:
     def state(self, handle: Handle, grads: bool = False) -> dict:
         """The object's state_dict (or its parameters' gradients), as plain tensors."""
         return self._value(messages.ReadState(handle=handle.id, grads=grads))
+
+    def fetch(self, handle: Handle, attribute: str | None = None) -> Any:
+        """A kept object's value (or one of its attributes) as it is now on the student side."""
+        return self._value(messages.Fetch(handle=handle.id, attribute=attribute))
 
     def load_state(self, handle: Handle, state: dict) -> None:
         buffers: list[bytes] = []
@@ -125,9 +167,10 @@ def local_submission(folder: Path, data_dir: Path | None = None,
     `provided` maps exercise file stems to namespaces (a notebook's globals) used instead of
     the files in `folder`.
     """
+    from nnkit.course import catalog
     from nnkit.submission.executor import Executor
 
-    executor = Executor(Path(folder).resolve(), data_dir)
+    executor = Executor(Path(folder).resolve(), data_dir, catalog.forbidden_lists())
     for stem, namespace in (provided or {}).items():
         executor.provide(stem, namespace)
 

@@ -17,6 +17,7 @@ import pytest
 import torch
 
 from nnkit import environment
+from nnkit.harness import advice
 from nnkit.harness.failures import CheckFailure
 from nnkit.i18n.lang import N_, _, ngettext
 from nnkit.submission.proxy import StudentSideError, Submission
@@ -81,6 +82,7 @@ class Run:
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         self._output_start = len(self.submission.outputs)
+        advice.take()  # nothing an earlier test left over
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
@@ -94,7 +96,8 @@ class Run:
                 file=Path(str(item.path)).name, test=item.name,
                 exercise=str(marker.args[0]) if marker and marker.args else None,
                 output=cap(printed), property=item.get_closest_marker("property") is not None,
-                measures=measures(item.user_properties), **classify(call.excinfo, self.reveal))
+                measures=measures(item.user_properties), notes=advice.take(),
+                **classify(call.excinfo, self.reveal))
         return report
 
     def results(self) -> list[Verdict]:
@@ -108,7 +111,7 @@ def classify(excinfo: pytest.ExceptionInfo | None, reveal: bool) -> dict:
     error = excinfo.value
     if isinstance(error, CheckFailure):
         return {"status": STATUS_OF_KIND.get(error.kind, "failed"), "kind": error.kind,
-                "message": error.message, "mistake": error.mistake}
+                "message": error.message, "mistake": error.mistake, "named": error.named or ""}
     if isinstance(error, StudentSideError):
         info = error.error
         trace = f"\n{info.traceback.rstrip()}" if info.traceback else ""

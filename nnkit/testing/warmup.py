@@ -50,3 +50,26 @@ def prepare_checks() -> None:
     import nnkit.testing.run  # noqa: F401
 
     import_pytest_plugins()
+    run_pytest_once()
+
+
+def run_pytest_once() -> None:
+    """One quiet pytest run of a trivial check, so a process that runs checks later has paid
+    pytest's first-run costs (its plugin manager, hooks, assertion rewriting, torch's first
+    comparisons in a check) before a student waits for it."""
+    import contextlib
+    import io
+    import tempfile
+    from pathlib import Path
+
+    from nnkit.testing import run
+
+    with tempfile.TemporaryDirectory(prefix="nnkit-warm-") as folder:
+        test = Path(folder) / "test_warm.py"
+        test.write_text("import pytest\nimport torch\n\n\n@pytest.mark.exercise('warm.up')\n"
+                        "def test_warm():\n    torch.testing.assert_close(torch.ones(2), torch.ones(2))\n")
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()), \
+                run.only_the_kits_plugin():
+            import pytest
+
+            pytest.main([*run.arguments([test], Path(folder)), "-q"])

@@ -169,6 +169,8 @@ def _decode_tensor(node: dict, buffers: list[bytes]) -> torch.Tensor:
     itemsize = torch.empty((), dtype=dtype).element_size()
     if count * itemsize != len(raw) or len(raw) > MAX_TENSOR_BYTES:
         raise CodecError("tensor bytes do not match their header")
-    if count == 0:
-        return torch.empty(shape, dtype=dtype)
-    return torch.frombuffer(bytearray(raw), dtype=dtype).reshape(shape)
+    tensor = torch.empty(shape, dtype=dtype) if count == 0 else \
+        torch.frombuffer(bytearray(raw), dtype=dtype).reshape(shape)
+    if node.get("grad") is True and tensor.is_floating_point():  # still attached where it was made
+        tensor.requires_grad_(True)
+    return tensor

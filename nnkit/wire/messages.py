@@ -7,7 +7,7 @@ travel as codec nodes (see `codec`) whose bytes ride in the frame's buffers.
 
 Three conversations use them:
 - checks ↔ the student side (in-process, or a sandboxed worker): Call, Build, Describe,
-  ReadState, LoadState, Drop, Import → Returned or Raised; Stage → Staged opens a worker;
+  ReadState, LoadState, Fetch, Drop, Import → Returned or Raised; Stage → Staged opens a worker;
 - a grading job ↔ the zygote: Ready, Spawn → Spawned (with descriptors), Reap → Reaped;
 - `nnkit check` ↔ the warm check server: Knock → Challenge → Hello (with Ping, Stop or a Job) →
   Pong or Done; and Warm, Job → Done between the server (or `nnkit watch`) and a warm process.
@@ -114,10 +114,18 @@ class StudentError(Message, op="student_error",
 class Call(Message, op="call",
            fields={"target": "str?", "handle": "int?", "method": "str", "args": "any", "kwargs": "any",
                    "grad_wrt": "list", "grad_seed": "any?", "seed": "int?", "as_float": "bool",
-                   "eval_no_grad": "bool", "return_args": "bool"},
+                   "eval_no_grad": "bool", "return_args": "bool", "watch": "list", "keep": "bool",
+                   "cpu_limit": "float?"},
            defaults={"method": "__call__", "grad_wrt": [], "as_float": False, "eval_no_grad": False,
-                     "return_args": True}):
-    """Call an exercise (`target`, "<file>.<name>") or a method of a kept object (`handle`)."""
+                     "return_args": True, "watch": [], "keep": False}):
+    """Call an exercise (`target`, "<file>.<name>") or a method of a kept object (`handle`).
+
+    `watch`: the forbidden names to watch for while the call runs (see `callwatch`); a call that
+    builds an object (a class) is not watched, but the calls on what it returns are, and so are
+    those on objects any watched call returns. `keep`: keep the result on the student side too,
+    behind a handle (`Returned.kept`), to read it again later (`Fetch`). `cpu_limit`: the seconds
+    of processor time the call may use; it is measured after torch has been warmed up, comes back
+    as `cpu_seconds`, and the call is stopped (`stopped`) where the system can interrupt it."""
 
 
 class Build(Message, op="build", fields={"spec": "any"}):
@@ -137,6 +145,10 @@ class LoadState(Message, op="load_state", fields={"handle": "int", "state": "any
     """Copy these tensors into a kept module's parameters."""
 
 
+class Fetch(Message, op="fetch", fields={"handle": "int", "attribute": "str?"}):
+    """A kept object's value as plain data again, or (`attribute`) one of its attributes'."""
+
+
 class Drop(Message, op="drop", fields={"handle": "int"}):
     """Forget a kept object."""
 
@@ -145,14 +157,22 @@ class Import(Message, op="import", fields={"file": "str"}):
     """Import one exercise file of the submission now (its stem)."""
 
 
+# What a Call reports besides its value, answered or raised: the forbidden calls it reached (as
+# `callwatch.Reached.as_dict`), its processor time and whether its limit stopped it.
+CALL_REPORT = {"reached": "list", "cpu_seconds": "float?", "stopped": "bool"}
+CALL_REPORT_DEFAULTS = {"reached": [], "stopped": False}
+
+
 class Returned(Message, op="returned",
                fields={"value": "any?", "type_name": "str", "grads": "any?", "args_after": "any?",
-                       "output": "str"},
-               defaults={"type_name": "", "output": ""}):
-    """What a request gave back; `output` is what the student's code printed meanwhile."""
+                       "output": "str", "kept": "any?", **CALL_REPORT},
+               defaults={"type_name": "", "output": "", **CALL_REPORT_DEFAULTS}):
+    """What a request gave back; `output` is what the student's code printed meanwhile, `kept` the
+    handle of a result the call was asked to keep."""
 
 
-class Raised(Message, op="raised", fields={"error": "dict", "output": "str"}, defaults={"output": ""}):
+class Raised(Message, op="raised", fields={"error": "dict", "output": "str", **CALL_REPORT},
+             defaults={"output": "", **CALL_REPORT_DEFAULTS}):
     """A request failed on the student side; `error` is a StudentError's header."""
 
     @property
@@ -160,9 +180,12 @@ class Raised(Message, op="raised", fields={"error": "dict", "output": "str"}, de
         return decode({**self.error, "op": StudentError.op}, StudentError)
 
 
-class Stage(Message, op="stage", fields={"files": "dict", "data": "dict", "generation": "int"}):
+class Stage(Message, op="stage",
+            fields={"files": "dict", "data": "dict", "generation": "int", "forbidden": "list"},
+            defaults={"forbidden": []}):
     """The grader's first message to a new worker: the submission's files and the data, as
-    buffers (name → index), and how many workers this submission had before."""
+    buffers (name → index), how many workers this submission had before, and the course's lists
+    of forbidden names (resolved before any student code is imported)."""
 
 
 class Staged(Message, op="staged", fields={"uid": "int"}):

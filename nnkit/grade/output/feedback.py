@@ -13,6 +13,7 @@ import re
 from nnkit.grade import scoring
 from nnkit.i18n import lang
 from nnkit.i18n.lang import N_, _
+from nnkit.testing.verdict import advice
 
 MAX_PAGE_OUTPUT = 20_000
 SYMBOL = {"passed": "✓", "failed": "✗", "error": "✗", "timeout": "⏱"}
@@ -90,6 +91,10 @@ def markdown(record: dict) -> str:
             lines += [_("Your code printed:"), "", fence, output.rstrip(), fence, ""]
     if not failures and record["tests"]:
         lines += ["", _("Every check passed. Well done!")]
+    notes = advice(record["tests"])
+    if notes:
+        lines += ["", f"## {_('Advice (it costs no points)')}", ""]
+        lines += [f"- `{exercise or '?'}`: {_md_text(note)}" for exercise, note in notes]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -126,6 +131,12 @@ def page(record: dict) -> str:
             parts.append(f"<p>{e(_('Your code printed:'))}</p><pre>{e(output)}</pre>")
     if not failures and record["tests"]:
         parts.append(f"<p>{e(_('Every check passed. Well done!'))}</p>")
+    notes = advice(record["tests"])
+    if notes:
+        parts.append(f"<h2>{e(_('Advice (it costs no points)'))}</h2><ul>"
+                     + "".join(f"<li><code>{e(exercise or '?')}</code>: {e(note)}</li>"
+                               for exercise, note in notes)
+                     + "</ul>")
     return "\n".join(parts) + "\n</body></html>\n"
 
 

@@ -17,6 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from nnkit.course import catalog
 from nnkit.grade.sandbox import bwrap
 from nnkit.grade.sandbox.limits import STAGE_SECONDS, Limits
 from nnkit.harness.failures import CheckFailure
@@ -221,7 +222,8 @@ class WorkerLink:
                                "your fault: tell your instructor.").format(error=error), "crashed") from None
         names = {name: i for i, name in enumerate(self.files)}
         data = {name: len(self.files) + i for i, name in enumerate(self.data)}
-        self._exchange(messages.Stage(files=names, data=data, generation=self.restarts).header(),
+        self._exchange(messages.Stage(files=names, data=data, generation=self.restarts,
+                                      forbidden=catalog.forbidden_lists()).header(),
                        [*self.files.values(), *self.data.values()], what, limit=STAGE_SECONDS)
 
     def _left(self, what: str) -> float:

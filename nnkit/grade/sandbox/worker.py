@@ -51,7 +51,7 @@ def run(sock: socket.socket, spec: messages.Spawn, private: bool, scratch: str) 
         sys.dont_write_bytecode = True
         _seed(0)
         frames.send(sock, messages.Staged(uid=os.getuid()).header(rid=header.get("rid")))
-        executor = Executor(folder, data)
+        executor = Executor(folder, data, [names for names in request.forbidden if type(names) is list])
         # handles of an earlier worker of this submission must never name an object of this one
         executor.next_id = request.generation * HANDLES_PER_WORKER + 1
         serve(sock, executor)
