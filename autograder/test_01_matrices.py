@@ -82,7 +82,8 @@ def test_matmul_raises_value_error_for_every_misfit(submission):
     for a, b in MISFITS:
         A, B = cases.values(a, 31), cases.values(b, 32)
         expect.raises(submission.call(MATMUL, A, B), "ValueError",
-                      _("{columns} columns in A cannot meet {rows} rows of B").format(columns=a[1], rows=b[0]),
+                      _("{columns} columns in A cannot meet {rows} rows of B").format(columns=a[1],
+                                                                                       rows=b[0]),
                       mentions=(*a, *b))
 
 

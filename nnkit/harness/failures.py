@@ -41,8 +41,10 @@ def from_error(target: str, call_text: str, error: StudentError) -> CheckFailure
     if error.not_started:
         where = f"{stem}.py" if name else target
         return CheckFailure(_(
-            "{id} is not started yet: open {file}, find `{name}` and replace `raise NotImplementedError(...)` "
-            "with your code.").format(id=target, file=where, name=name.split(".")[0] or target), "not_started")
+            "{id} is not started yet: open {file}, find `{name}` and replace `raise "
+            "NotImplementedError(...)` with your code.").format(id=target, file=where,
+                                                                name=name.split(".")[0] or target),
+            "not_started")
     raised = _("raised {kind}: {message}").format(kind=error.type, message=error.message)
     return CheckFailure(
         f"{call_text}\n  {raised}" + (f"\n{error.traceback.rstrip()}" if error.traceback else ""), "error")

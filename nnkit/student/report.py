@@ -70,7 +70,8 @@ def show(console: Console, chosen: list[Exercise], verdicts: list[Verdict], fold
         return 0
     if first is None:
         missing = next(e.id for e in chosen if states[e.id] != "done")
-        text = _("No check ran for {exercise}: are the checks in {folder}?").format(exercise=missing, folder=folder)
+        text = _("No check ran for {exercise}: are the checks in {folder}?").format(exercise=missing,
+                                                                                   folder=folder)
         console.print(f"\n[red]{escape(text)}[/]")
         return 1
     console.print(f"\n[bold red]{mark['failed']} {first.exercise}[/] [dim]({escape(first.test)})[/]")
