@@ -38,6 +38,9 @@ PROJECT = "nnkit"
 VERSION = "1"
 HEADER = "# The {language} catalog of nnkit. `nnkit build` adds and updates the entries; translate them here."
 WIDTH = 100
+# A paragraph of prose is never formatted: its "%" and "{" are text. Babel guesses "python-format"
+# from a "%" anyway (and msgfmt -c, Poedit and Weblate then reject a translation without it).
+PROSE_FLAGS = {"no-python-format": "python-format", "no-python-brace-format": "python-brace-format"}
 
 
 @dataclass(frozen=True)
@@ -68,13 +71,14 @@ class _Catalog(Catalog):
                             Catalog._set_mime_headers)
 
 
-def _add(template: Catalog, message: str | tuple[str, str], where: Path, root: Path) -> None:
+def _add(template: Catalog, message: str | tuple[str, str], where: Path, root: Path,
+         prose: bool = False) -> None:
     location = (where.relative_to(root).as_posix(), None)
     if message in template:
         template[message].locations.append(location)
     else:
-        template.add(message, locations=[location],
-                     flags=("python-brace-format",) if "{" in str(message) else ())
+        flags = tuple(PROSE_FLAGS) if prose else ("python-brace-format",) if "{" in str(message) else ()
+        template.add(message, locations=[location], flags=flags)
 
 
 def extract_ast(fileobj, keywords, comment_tags, options):
@@ -115,7 +119,7 @@ def _public_template(root: Path) -> Catalog:
     template = _Catalog(project=PROJECT)
     for path in sorted((root / "solutions").glob("*.py")):
         for _line, unit in prose.file_units(path.read_text(encoding="utf-8")):
-            _add(template, unit, path, root)
+            _add(template, unit, path, root, prose=True)
     table = root / layout.TABLE
     with table.open("rb") as handle:
         for exercise in tomllib.load(handle)["exercise"]:
@@ -128,7 +132,7 @@ def _public_template(root: Path) -> Catalog:
                     root)
     if (root / STUDENT_README).is_file():
         for unit in prose.units((root / STUDENT_README).read_text(encoding="utf-8")):
-            _add(template, unit, root / STUDENT_README, root)
+            _add(template, unit, root / STUDENT_README, root, prose=True)
     return template
 
 
@@ -146,6 +150,8 @@ TEMPLATES = ((TOOL, _tool_template), (PUBLIC, _public_template), (HIDDEN, _hidde
 
 
 def _po_text(catalog: Catalog) -> str:
+    for message in catalog:
+        message.flags -= {PROSE_FLAGS[flag] for flag in PROSE_FLAGS if flag in message.flags}
     out = io.BytesIO()
     # No "#| msgid" lines: Babel writes them but reads them back as a translator's comment, so every
     # build would change the file again. A changed entry is marked fuzzy and keeps its old translation.

@@ -2,9 +2,10 @@
 
 The prose of a solution file is its markdown cells and its docstrings. Each is split, as
 sphinx-intl splits documentation, into paragraphs (blocks between blank lines; a fenced code
-block stays whole; a doctest is code and is cut off the paragraph it ends), and each paragraph is
-one catalog entry. Translating a file replaces those paragraphs and nothing else, so its code,
-solution markers and line structure outside the prose are kept.
+block stays whole; a doctest is code and is cut off the paragraph it ends, and only the comments
+at the ends of its lines are read as prose), and each paragraph or comment is one catalog entry.
+Translating a file replaces those units and nothing else, so its code, solution markers and line
+structure outside the prose are kept.
 """
 
 from __future__ import annotations
@@ -16,12 +17,15 @@ from collections.abc import Callable, Iterator
 MARKDOWN = "# %% [markdown]"
 CELL = "# %%"
 DOCTEST = (">>>", "...")
+DOCTEST_COMMENT = re.compile(r"^(\s*>>> .*?\s#\s+)(\S.*)$")  # a doctest line and its trailing comment
 Translate = Callable[[str], str]
 
 
 def _is_prose(block: str) -> bool:
-    """A block with a word outside `code` spans (a title like "## `mse`" has none)."""
-    return re.search(r"[^\W\d_]{3,}", re.sub(r"`[^`]*`", "", block)) is not None
+    """A block with a word outside `code` spans (a title like "## `mse`" has none). A fenced
+    block's fences are not code spans: its comments and labels are read, so it is translated."""
+    unfenced = re.sub(r"^\s*```.*$", "", block, flags=re.MULTILINE)
+    return re.search(r"[^\W\d_]{3,}", re.sub(r"`[^`]*`", "", unfenced)) is not None
 
 
 def parts(text: str) -> list[tuple[bool, str]]:
@@ -38,7 +42,8 @@ def parts(text: str) -> list[tuple[bool, str]]:
         blocks[-1].append(line)
     found: list[tuple[bool, str]] = []
     for lines in filter(None, blocks):
-        code_from = next((i for i, line in enumerate(lines) if line.strip().startswith(DOCTEST[0])), len(lines))
+        code_from = next((i for i, line in enumerate(lines) if line.strip().startswith(DOCTEST[0])),
+                         len(lines))
         prose, code = "\n".join(lines[:code_from]), "\n".join(lines[code_from:])
         if prose:
             found.append((_is_prose(prose), prose))
@@ -47,9 +52,22 @@ def parts(text: str) -> list[tuple[bool, str]]:
     return found
 
 
+def _comments(code: str) -> list[str]:
+    """The trailing comments of a doctest's lines that are words (not a formula like `# 0.4*0.2`)."""
+    found = (DOCTEST_COMMENT.match(line) for line in code.split("\n"))
+    return [match.group(2) for match in found if match and _is_prose(match.group(2))]
+
+
+def _translate_comments(code: str, translate: Translate) -> str:
+    def line_of(line: str) -> str:
+        match = DOCTEST_COMMENT.match(line)
+        return match.group(1) + translate(match.group(2)) if match and _is_prose(match.group(2)) else line
+    return "\n".join(line_of(line) for line in code.split("\n"))
+
+
 def units(text: str) -> list[str]:
-    """The paragraphs of `text` a translator translates."""
-    return [block for is_prose, block in parts(text) if is_prose]
+    """The paragraphs of `text`, and its doctests' comments, that a translator translates."""
+    return [unit for is_prose, block in parts(text) for unit in ([block] if is_prose else _comments(block))]
 
 
 def translate_text(text: str, translate: Translate) -> str:
@@ -60,7 +78,7 @@ def translate_text(text: str, translate: Translate) -> str:
         joined_doctest = not is_prose and block.lstrip().startswith(DOCTEST[0]) and previous_prose
         if out:
             out.append("\n" if joined_doctest else "\n\n")
-        out.append(translate(block) if is_prose else block)
+        out.append(translate(block) if is_prose else _translate_comments(block, translate))
         previous_prose = is_prose
     return "".join(out)
 
@@ -97,7 +115,8 @@ def _docstrings(source: str) -> Iterator[tuple[int, int, str]]:
 def file_units(source: str) -> list[tuple[int, str]]:
     """(line number, paragraph) of every prose paragraph of a solution file, in order."""
     lines = source.split("\n")
-    found = [(first + 1, unit) for first, end in _markdown_cells(lines) for unit in units(_uncomment(lines[first:end]))]
+    found = [(first + 1, unit) for first, end in _markdown_cells(lines)
+             for unit in units(_uncomment(lines[first:end]))]
     found += [(first + 1, unit) for first, _, text in _docstrings(source) for unit in units(text)]
     return sorted(found, key=lambda item: item[0])
 
