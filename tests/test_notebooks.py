@@ -75,7 +75,7 @@ def test_notebooks_are_built_the_same_every_time_without_outputs_or_counts():
 
 def test_build_check_fails_when_a_committed_notebook_or_the_nbgrader_config_is_stale(tmp_path, capsys):
     # Every source of a generated file: the course catalog takes the README's and the schemas' texts too.
-    for folder in ("solutions", "exercises", "source", "source-ru", "docs", "data/schemas"):
+    for folder in ("solutions", "exercises", "source", "docs", "data/schemas"):
         shutil.copytree(ROOT / folder, tmp_path / folder)
     assert command.run(check=True, root=tmp_path) == 0
     notebook = tmp_path / "source" / "06_metrics" / "06_metrics.ipynb"
