@@ -27,8 +27,8 @@ from nnkit.submission.proxy import Submission
 
 def each(*exercise_ids: str):
     """Run the test once per exercise id (argument `exercise`), each marked with its id."""
-    return pytest.mark.parametrize("exercise", [pytest.param(i, marks=pytest.mark.exercise(i), id=i.split(".")[1])
-                                                for i in exercise_ids])
+    params = [pytest.param(i, marks=pytest.mark.exercise(i), id=i.split(".")[1]) for i in exercise_ids]
+    return pytest.mark.parametrize("exercise", params)
 
 
 class Twin(NamedTuple):
@@ -43,8 +43,10 @@ def _sides(case: tuple | Twin) -> tuple[tuple, tuple]:
     return (case.submission, case.checks) if isinstance(case, Twin) else (case, case)
 
 
-def values(submission: Submission, exercise: str, cases: Iterable[tuple | Twin], labels: list[str] | None = None,
-           **kwargs) -> None:
+def values(
+    submission: Submission, exercise: str, cases: Iterable[tuple | Twin],
+    labels: list[str] | None = None, **kwargs,
+) -> None:
     """Every case's answer is the expected one (`reference.expected`).
 
     When some are wrong, the failure reported names the known mistake that explains the answers

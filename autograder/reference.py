@@ -116,7 +116,8 @@ def multiclass_accuracy(logits, y):
 
 # ---------------------------------------------------------------- 07_gradient_descent
 def sign_step(w, grad, alpha):
-    return w - alpha * (torch.sign(grad) if isinstance(grad, torch.Tensor) else float((grad > 0) - (grad < 0)))
+    sign = torch.sign(grad) if isinstance(grad, torch.Tensor) else float((grad > 0) - (grad < 0))
+    return w - alpha * sign
 
 
 def gradient_step(w, grad, alpha):

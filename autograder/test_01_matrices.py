@@ -45,13 +45,15 @@ def test_elementwise_shape_of_random_shapes(submission):
 
 @pytest.mark.exercise(ELEMENTWISE_SHAPE)
 def test_elementwise_shape_of_ones_and_misfits(submission):
-    checks.values(submission, ELEMENTWISE_SHAPE, [((1, 1), (5, 7)), ((5, 7), (1, 1)), ((1, 7), (5, 1)), ((5, 1), (1, 7)),
-                                               ((3, 2), (2, 3)), ((1, 2), (3, 4)), ((4, 3), (4, 2)), ((2, 1), (3, 1))])
+    shapes = [((1, 1), (5, 7)), ((5, 7), (1, 1)), ((1, 7), (5, 1)), ((5, 1), (1, 7)),
+              ((3, 2), (2, 3)), ((1, 2), (3, 4)), ((4, 3), (4, 2)), ((2, 1), (3, 1))]
+    checks.values(submission, ELEMENTWISE_SHAPE, shapes)
 
 
 @pytest.mark.exercise(ENTRY)
 def test_entry_of_random_matrices(submission):
-    checks.values(submission, ENTRY, [(A, B, i, j) for case, (A, B) in enumerate(PAIRS) for i, j in positions(A, B, case)])
+    entries = [(A, B, i, j) for case, (A, B) in enumerate(PAIRS) for i, j in positions(A, B, case)]
+    checks.values(submission, ENTRY, entries)
 
 
 @pytest.mark.exercise(ENTRY)

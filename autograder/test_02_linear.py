@@ -12,7 +12,8 @@ from nnkit.harness import expect, mistakes, standard
 from nnkit.i18n.course import N_, _
 
 # (N, in, out): random sizes, then one row, one input feature, one output, square.
-SIZES = [tuple(cases.sizes(seed, 3, high=6)) for seed in range(2)] + [(1, 4, 3), (5, 1, 2), (3, 4, 1), (4, 3, 3)]
+SIZES = [tuple(cases.sizes(seed, 3, high=6)) for seed in range(2)]
+SIZES += [(1, 4, 3), (5, 1, 2), (3, 4, 1), (4, 3, 3)]
 
 test_uses_no_forbidden_call = checks.forbidden_test("02_linear")
 
@@ -33,13 +34,15 @@ def test_make_linear_of_random_sizes(submission):
 
 @pytest.mark.exercise(LINEAR_FORWARD)
 def test_linear_forward_of_random_layers(submission):
-    checks.values(submission, LINEAR_FORWARD, [layer_weights(*size, 10 * case) for case, size in enumerate(SIZES)])
+    layers = [layer_weights(*size, 10 * case) for case, size in enumerate(SIZES)]
+    checks.values(submission, LINEAR_FORWARD, layers)
 
 
 @pytest.mark.exercise(LINEAR_FORWARD)
 @pytest.mark.property
 def test_linear_forward_leaves_random_inputs_as_they_were(submission):
-    checks.kept(submission, LINEAR_FORWARD, [layer_weights(*size, 10 * case) for case, size in enumerate(SIZES[:2])])
+    layers = [layer_weights(*size, 10 * case) for case, size in enumerate(SIZES[:2])]
+    checks.kept(submission, LINEAR_FORWARD, layers)
 
 
 @pytest.mark.exercise(MY_LINEAR)
@@ -69,7 +72,8 @@ def test_my_linear_gradients_of_random_sizes_equal_linears(submission):
         layer = my_linear(submission, n_in, n_out)
         submission.load_state(layer, {"weight": weight, "bias": bias})
         out = submission.call(layer, X, grad_wrt=(0,), grad_seed=seed)
-        want_X, want_weight, want_bias = standard.gradients(F.linear, X, weight, bias, wrt=(0, 1, 2), seed=seed)
+        wants = standard.gradients(F.linear, X, weight, bias, wrt=(0, 1, 2), seed=seed)
+        want_X, want_weight, want_bias = wants
         expect.gradients(out, [want_X], ["X"])
         expect.parameter_gradients(out, submission.state(layer, grads=True),
                                    {"weight": want_weight, "bias": want_bias})

@@ -4,6 +4,7 @@ of trainable parameters, its output with other weights and inputs; count_paramet
 stacks, with layers without bias and frozen parameters.
 """
 
+import itertools
 import math
 
 import pytest
@@ -29,8 +30,7 @@ from nnkit.i18n.course import N_, _, ngettext
 
 MODELS = {ARTICLE_MODEL: ARTICLE_LAYERS, SCHEMA_A: SCHEMA_A_LAYERS, SCHEMA_B: SCHEMA_B_LAYERS,
           SCHEMA_C: SCHEMA_C_LAYERS}
-PARAMETRIZE = pytest.mark.parametrize("exercise", [pytest.param(e, marks=pytest.mark.exercise(e), id=e.split(".")[1])
-                                                   for e in MODELS])
+PARAMETRIZE = checks.each(*MODELS)
 ROWS = (1, 9)
 
 
@@ -91,7 +91,7 @@ def random_stacks():
     for seed in range(4):
         widths = cases.sizes(seed, 2 + seed % 3, high=12)
         layers = []
-        for i, (n_in, n_out) in enumerate(zip(widths, widths[1:])):
+        for i, (n_in, n_out) in enumerate(itertools.pairwise(widths)):
             layers += [{**linear(n_in, n_out), "bias": (seed + i) % 3 != 1}, RELU]
         stacks.append((layers[:-1] + ([SIGMOID] if seed % 2 else []), []))
     frozen_layers = [linear(5, 4), RELU, linear(4, 3), RELU, linear(3, 2)]
@@ -102,9 +102,11 @@ def random_stacks():
 
 @pytest.mark.exercise(COUNT_PARAMETERS)
 def test_count_parameters_of_random_stacks(submission):
-    checks.values(submission, COUNT_PARAMETERS, [twins(submission, layers) for layers, frozen in random_stacks() if not frozen])
+    stacks = [twins(submission, layers) for layers, frozen in random_stacks() if not frozen]
+    checks.values(submission, COUNT_PARAMETERS, stacks)
 
 
 @pytest.mark.exercise(COUNT_PARAMETERS)
 def test_count_parameters_skips_frozen_parameters(submission):
-    checks.values(submission, COUNT_PARAMETERS, [twins(submission, layers, frozen) for layers, frozen in random_stacks() if frozen])
+    stacks = [twins(submission, layers, frozen) for layers, frozen in random_stacks() if frozen]
+    checks.values(submission, COUNT_PARAMETERS, stacks)

@@ -42,8 +42,8 @@ def test_loss_gradients_of_random_batches(submission, exercise):
     """The gradient with respect to the prediction equals torch's loss's."""
     torch_loss = getattr(reference, exercise.split(".")[1])
     for pair in LOSSES[exercise][1]:
-        expect.gradients(submission.call(exercise, *pair, grad_wrt=(0,)), standard.gradients(torch_loss, *pair),
-                         [N_("the prediction")])
+        got = submission.call(exercise, *pair, grad_wrt=(0,))
+        expect.gradients(got, standard.gradients(torch_loss, *pair), [N_("the prediction")])
 
 
 @checks.each(MSE, BCE, CE, ONE_HOT)

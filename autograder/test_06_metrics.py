@@ -13,8 +13,10 @@ from nnkit.i18n.course import _
 SHAPES = [(7,), (6, 1), (1,), (1, 1), (12,)]
 REGRESSION = [(cases.values(s, i, scale=5.0), cases.values(s, i + 30, scale=5.0, away_from_zero=0.2))
               for i, s in enumerate(SHAPES)]
-BINARY = [(cases.probabilities(s, i, edge=i == 0), cases.zeros_and_ones(s, i + 30)) for i, s in enumerate(SHAPES)]
-SCORES = [(cases.values((n, k), n * 10 + k), cases.classes(n, k, n + k)) for n, k in [(8, 3), (4, 4), (1, 5), (10, 2)]]
+BINARY = [(cases.probabilities(s, i, edge=i == 0), cases.zeros_and_ones(s, i + 30))
+          for i, s in enumerate(SHAPES)]
+SCORES = [(cases.values((n, k), n * 10 + k), cases.classes(n, k, n + k))
+          for n, k in [(8, 3), (4, 4), (1, 5), (10, 2)]]
 # Raw scores and the same as probabilities: the same argmax.
 CASES = {MAPE: REGRESSION, BINARY_ACCURACY: BINARY,
          MULTICLASS_ACCURACY: SCORES + [(logits.softmax(dim=1), y) for logits, y in SCORES]}

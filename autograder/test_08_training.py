@@ -107,7 +107,8 @@ def truth_for(loss_name, layers, seed):
 
 @pytest.mark.exercise(LOAD_IRIS)
 def test_load_iris_returns_all_the_kits_rows(submission, data_dir):
-    checks.values(submission, LOAD_IRIS, [checks.Twin((Spec("data_dir", {}),), (data_dir,))], labels=["X", "y"])
+    where = checks.Twin((Spec("data_dir", {}),), (data_dir,))
+    checks.values(submission, LOAD_IRIS, [where], labels=["X", "y"])
 
 
 @pytest.mark.exercise(SPLIT)
@@ -115,7 +116,8 @@ def test_split_of_random_tables(submission):
     tables = [(cases.values((n, 3), n), cases.classes(n, 3, n_train), n_train)
               for n, n_train in [(30, 20), (12, 1), (12, 11), (8, 0), (8, 8), (150, 100)]]
     checks.values(submission, SPLIT, tables, labels=SPLIT_PARTS)
-    checks.values(submission, SPLIT, [(X, y) for X, y, n_train in tables if len(X) == 150], labels=SPLIT_PARTS)
+    whole_iris_size = [(X, y) for X, y, _n_train in tables if len(X) == 150]
+    checks.values(submission, SPLIT, whole_iris_size, labels=SPLIT_PARTS)
 
 
 @pytest.mark.exercise(SPLIT)
@@ -130,8 +132,9 @@ def test_train_returns_torchs_losses_for_other_losses_and_optimizers(submission)
     for layers, seed, loss_name, optimizer, lr, steps in RECIPES:
         model, twin = standard.twins(submission, layers, seed)
         truth = truth_for(loss_name, layers, seed)
+        loss_spec, optimizer_of_twin = Spec("loss", {"name": loss_name}), optimizer_spec(optimizer, twin, lr)
         runs.append(checks.Twin(
-            (twin, TABLE, truth, Spec("loss", {"name": loss_name}), optimizer_spec(optimizer, twin, lr), steps),
+            (twin, TABLE, truth, loss_spec, optimizer_of_twin, steps),
             (model, TABLE, truth, getattr(nn, loss_name)(), make_optimizer(optimizer, lr), steps)))
     checks.values(submission, TRAIN, runs)
 

@@ -28,12 +28,17 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-PRETEND = {"PYTHONPATH": str(ROOT / "tests" / "pretend"), "NNKIT_PRETEND": "Windows", "USERNAME": "student"}
+PRETEND = {
+    "PYTHONPATH": str(ROOT / "tests" / "pretend"),
+    "NNKIT_PRETEND": "Windows",
+    "USERNAME": "student",
+}
 
 
 def seconds(command: list[str], env: dict[str, str]) -> float:
     start = time.perf_counter()
-    subprocess.run(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    subprocess.run(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                   check=False)
     return time.perf_counter() - start
 
 
@@ -95,7 +100,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--path", default="solutions")
     args = parser.parse_args()
-    linux = {**os.environ, "NNKIT_CHECK_SERVER": "on", "NNKIT_CHECK_SERVER_DIR": tempfile.mkdtemp(prefix="nnkit-")}
+    linux = {**os.environ, "NNKIT_CHECK_SERVER": "on",
+             "NNKIT_CHECK_SERVER_DIR": tempfile.mkdtemp(prefix="nnkit-")}
     portable = {**linux, **PRETEND, "NNKIT_CHECK_SERVER_DIR": tempfile.mkdtemp(prefix="nnkit-")}
     torch = [seconds([sys.executable, "-c", "import torch"], linux) for _ in range(args.repeat)]
     cold = [seconds([sys.executable, "-m", "nnkit", "check", "--path", args.path, "--no-server"], linux)
@@ -114,7 +120,8 @@ def main() -> None:
     width = max(map(len, rows))
     for name, values in rows.items():
         value = statistics.median(values)
-        print(f"{name:<{width}}  median {value:6.3f} s  ratio to import torch {value / base:5.2f}x  (n={len(values)})")
+        print(f"{name:<{width}}  median {value:6.3f} s  ratio to import torch {value / base:5.2f}x  "
+              f"(n={len(values)})")
     print(f"\nportable path: a used-up warm process is replaced in {statistics.median(warmups):.2f} s "
           "(median wait before the next check found one warm)")
 

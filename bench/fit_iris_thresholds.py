@@ -20,9 +20,6 @@ import torch
 from torch import nn
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from autograder import cases
 
 
 def load(path: Path, name: str):
@@ -30,6 +27,10 @@ def load(path: Path, name: str):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+# autograder/ is not an installed package: its cases are loaded from the checkout, as the recipes are.
+cases = load(ROOT / "autograder" / "cases.py", "autograder_cases")
 
 
 def article_recipe(X_train, y_train):
@@ -53,7 +54,10 @@ def score(fit, split_seed: int) -> float:
 
 def quantiles(values: list[float]) -> str:
     ordered = sorted(values)
-    pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+    def pick(q: float) -> float:
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
     return (f"min {ordered[0]:.1f}  p1 {pick(0.01):.1f}  p5 {pick(0.05):.1f}  p10 {pick(0.10):.1f}  "
             f"median {statistics.median(ordered):.1f}  max {ordered[-1]:.1f}")
 

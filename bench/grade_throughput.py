@@ -3,11 +3,12 @@
 Grades N copies of the reference solutions both ways over the same hidden tests and prints the
 seconds per submission and their ratio. A third number is the floor: the bare compute of the
 hidden tests, run in-process on the reference in one warm process with one torch thread (no
-isolation, no imports), so the isolation's own cost per submission shows. The baseline is what a plain setup does: a fresh
-`python -m pytest autograder` per submission with the in-process student fixture pointed at it,
-so each pays for importing torch and pytest (`--baseline-threads 1` gives it one torch thread,
-as the grader's workers have). Both runs happen in this script, one after the other, because
-these machines are noisy; the numbers are printed, never asserted.
+isolation, no imports), so the isolation's own cost per submission shows. The baseline is what a
+plain setup does: a fresh `python -m pytest autograder` per submission with the in-process
+student fixture pointed at it, so each pays for importing torch and pytest
+(`--baseline-threads 1` gives it one torch thread, as the grader's workers have). Both runs
+happen in this script, one after the other, because these machines are noisy; the numbers are
+printed, never asserted.
 
     python bench/grade_throughput.py [-n 8] [--jobs 2] [--baseline-threads 1]
 """

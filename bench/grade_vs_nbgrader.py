@@ -32,7 +32,8 @@ def run(command: list[str], cwd: Path) -> float:
     started = time.perf_counter()
     done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
     if done.returncode != 0:
-        sys.exit(f"{' '.join(command[:3])}… failed ({done.returncode}):\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
+        output = done.stdout[-2000:] + done.stderr[-2000:]
+        sys.exit(f"{' '.join(command[:3])}… failed ({done.returncode}):\n{output}")
     return time.perf_counter() - started
 
 

@@ -30,16 +30,16 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
-
-from test_mutants import build_mutant, student_id
-
 from nnkit.course.tomlcompat import tomllib
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))  # tests/ is not a package: build_class imports from it
 
 
 def build_class(folder: Path, count: int) -> int:
     """`count` mutant submissions in `folder`; how many distinct mutants they use."""
+    from test_mutants import build_mutant, student_id
+
     found = tomllib.loads((ROOT / "tests" / "mutants.toml").read_text(encoding="utf-8"))["mutant"]
     for number in range(count):
         mutant = found[number % len(found)]
@@ -83,8 +83,12 @@ def main() -> None:
 
         results = json.loads((work / "out" / "results.json").read_text())
         report = median_seconds(lambda: classreport.write(work / "out"), args.repeat)
-        outputs = median_seconds(lambda: write_outputs(work / "copy", results["students"], results["protections"],
-                                                       results["class_problems"]), args.repeat)
+
+        def other_outputs() -> None:
+            write_outputs(work / "copy", results["students"], results["protections"],
+                          results["class_problems"])
+
+        outputs = median_seconds(other_outputs, args.repeat)
         print(f"  class report from results.json:        {report:8.3f} s (median of {args.repeat})")
         print(f"  baseline, the batch's other outputs:   {outputs:8.3f} s (feedback pages, results.json, "
               "grades.csv)")
@@ -95,8 +99,8 @@ def main() -> None:
             from rich.console import Console
 
             console = Console(file=log)
-            similar = median_seconds(lambda: similarity.run(work / "class", work / "similar", console=console),
-                                     args.repeat)
+            similar = median_seconds(
+                lambda: similarity.run(work / "class", work / "similar", console=console), args.repeat)
 
         def detector() -> None:
             CopyDetector(test_dirs=[str(work / "class")], extensions=["py"], noise_t=overlap.NOISE,

@@ -74,7 +74,8 @@ def schema_a() -> nn.Sequential:
 
     Schema::
 
-        houses (N, 8) ──▶ [ Linear → 32 ] ─▶ ReLU ─▶ [ Linear → 16 ] ─▶ ReLU ─▶ [ Linear → 1 ] ──▶ price (N, 1)
+        houses (N, 8) ──▶ [ Linear → 32 ] ─▶ ReLU ─▶ [ Linear → 16 ] ─▶ ReLU
+                      ─▶ [ Linear → 1 ] ──▶ price (N, 1)
 
     Use ``nn.Sequential`` of ``nn.Linear`` and ``nn.ReLU`` layers, in the order drawn.
 
@@ -123,7 +124,8 @@ def schema_c() -> nn.Sequential:
 
     Schema::
 
-        symptoms (N, 20) ──▶ [ Linear → 64 ] ─▶ ReLU ─▶ [ Linear → 32 ] ─▶ ReLU ─▶ [ Linear → 5 ] ─▶ Softmax ──▶ diagnoses (N, 5)
+        symptoms (N, 20) ──▶ [ Linear → 64 ] ─▶ ReLU ─▶ [ Linear → 32 ] ─▶ ReLU
+                         ─▶ [ Linear → 5 ] ─▶ Softmax ──▶ diagnoses (N, 5)
 
     Use ``nn.Sequential`` of ``nn.Linear``, ``nn.ReLU`` and ``nn.Softmax(dim=1)``, in the
     order drawn (``dim=1``: each row, one patient, sums to 1).

@@ -583,8 +583,10 @@ def _split(X, y, n_train=100):
 def _train(model, X, y, loss_fn, make_optimizer, steps):
     right = training(copy.deepcopy(model), X, y, loss_fn, make_optimizer, steps)
     totals = [sum(right[:i + 1]) for i in range(len(right))]
-    return {"never_cleared": training(copy.deepcopy(model), X, y, loss_fn, make_optimizer, steps, clear=False),
-            "after_step": training(copy.deepcopy(model), X, y, loss_fn, make_optimizer, steps, after=True),
+    def variant(**how):
+        return training(copy.deepcopy(model), X, y, loss_fn, make_optimizer, steps, **how)
+
+    return {"never_cleared": variant(clear=False), "after_step": variant(after=True),
             "running_total": totals if len(right) > 1 else NA}
 
 

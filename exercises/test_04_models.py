@@ -102,7 +102,8 @@ def test_schema_c_maps_20_symptoms_to_5_probabilities(submission, check):
 @pytest.mark.exercise(COUNT_PARAMETERS)
 def test_count_parameters_of_the_articles_model_is_281(submission):
     model, twin = standard.twins(submission, ARTICLE_LAYERS)
-    expect.equal(submission.call(COUNT_PARAMETERS, twin), 281, mistakes=mistakes.lazy(COUNT_PARAMETERS, model))
+    got = submission.call(COUNT_PARAMETERS, twin)
+    expect.equal(got, 281, mistakes=mistakes.lazy(COUNT_PARAMETERS, model))
 
 
 @pytest.mark.exercise(COUNT_PARAMETERS)

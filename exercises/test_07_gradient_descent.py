@@ -62,7 +62,8 @@ def with_gradients(submission, layers=LAYERS, seed=3, frozen=(), inputs=X, class
 
 @pytest.mark.exercise(SIGN_STEP)
 def test_sign_step_moves_against_the_sign_of_the_derivative(submission):
-    expect.number(submission.call(SIGN_STEP, 1.0, 2.5, 0.3), 0.7, mistakes=mistakes.lazy(SIGN_STEP, 1.0, 2.5, 0.3))
+    got = submission.call(SIGN_STEP, 1.0, 2.5, 0.3)
+    expect.number(got, 0.7, mistakes=mistakes.lazy(SIGN_STEP, 1.0, 2.5, 0.3))
     expect.number(submission.call(SIGN_STEP, 1.0, -2.5, 0.3), 1.3)
 
 

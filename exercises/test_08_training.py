@@ -194,7 +194,8 @@ def test_train_with_no_steps_returns_no_losses(submission, iris):
 def test_accuracy_is_the_percent_of_rows_classified_right(submission, iris):
     _, X_val, _, y_val = iris
     model, twin = standard.twins(submission, LAYERS, seed=5)
-    expect.number(submission.call(ACCURACY, twin, X_val, y_val), standard.percent(model(X_val).argmax(dim=1) == y_val),
+    want = standard.percent(model(X_val).argmax(dim=1) == y_val)
+    expect.number(submission.call(ACCURACY, twin, X_val, y_val), want,
                   mistakes=mistakes.lazy(ACCURACY, model, X_val, y_val))
 
 

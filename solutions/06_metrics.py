@@ -73,7 +73,8 @@ def binary_accuracy(y_hat: Tensor, y: Tensor) -> float:
         A Python float in [0, 100].
 
     Example:
-        >>> round(binary_accuracy(torch.tensor([[0.9], [0.3], [0.2]]), torch.tensor([[1.0], [1.0], [0.0]])), 2)
+        >>> y_hat, y = torch.tensor([[0.9], [0.3], [0.2]]), torch.tensor([[1.0], [1.0], [0.0]])
+        >>> round(binary_accuracy(y_hat, y), 2)
         66.67
     """
     ### BEGIN SOLUTION

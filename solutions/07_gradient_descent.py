@@ -138,7 +138,9 @@ def descend(df: Callable[[float], float], w0: float, alpha: float, steps: int) -
 # accumulates: clear what earlier passes left in `.grad` first.
 
 # %%
-def gradients(model: nn.Module, X: Tensor, y: Tensor, loss_fn: Callable[[Tensor, Tensor], Tensor]) -> list[Tensor]:
+def gradients(
+    model: nn.Module, X: Tensor, y: Tensor, loss_fn: Callable[[Tensor, Tensor], Tensor]
+) -> list[Tensor]:
     """Return the gradient of the loss with respect to every parameter of ``model``.
 
     Clear old gradients, compute ``loss_fn(model(X), y)``, call ``backward()`` on it, and

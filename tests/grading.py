@@ -19,5 +19,6 @@ def run(command: list[str], env: dict | None = None) -> subprocess.CompletedProc
                           env={**os.environ, **(env or {})})
 
 
-def run_grade(class_dir: Path, out: Path, *options: str, env: dict | None = None) -> subprocess.CompletedProcess:
+def run_grade(class_dir: Path, out: Path, *options: str,
+              env: dict | None = None) -> subprocess.CompletedProcess:
     return run(grade_command(class_dir, out, *options), env)

@@ -28,9 +28,10 @@ class Terminal:
         self.system = system
         self.folder = folder
         path = [str(PRETEND)] if system != "Linux" else []
+        python_path = os.pathsep.join(path + [os.environ.get("PYTHONPATH", "")]).strip(os.pathsep)
         self.env = {**os.environ, "NNKIT_PRETEND": system if system != "Linux" else "",
-                    "PYTHONPATH": os.pathsep.join(path + [os.environ.get("PYTHONPATH", "")]).strip(os.pathsep),
-                    "USERNAME": "student", rendezvous.ENV_SWITCH: "on", rendezvous.ENV_DIR: str(folder / "server"),
+                    "PYTHONPATH": python_path, "USERNAME": "student",
+                    rendezvous.ENV_SWITCH: "on", rendezvous.ENV_DIR: str(folder / "server"),
                     **env}
 
     def nnkit(self, *args: str, cwd: Path = ROOT, timeout: float = 300, encoding: str = "utf-8",

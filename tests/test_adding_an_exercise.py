@@ -111,8 +111,9 @@ RUSSIAN = {
 
 
 def nnkit(course: Path, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "nnkit", *args], cwd=cwd or course, capture_output=True, text=True,
-                          timeout=900, check=False, env={**os.environ, layout.ENV_COURSE: str(course)})
+    return subprocess.run([sys.executable, "-m", "nnkit", *args], cwd=cwd or course, capture_output=True,
+                          text=True, timeout=900, check=False,
+                          env={**os.environ, layout.ENV_COURSE: str(course)})
 
 
 @pytest.fixture(scope="module")
@@ -173,7 +174,8 @@ def test_once_the_new_texts_are_translated_the_build_is_complete_and_russian(cou
 
 def test_check_and_dev_check_know_the_new_exercise(course):
     solved = nnkit(course, "check", "--no-server", "09", "--path", "solutions")
-    assert solved.returncode == 0 and "Progress: 1/1" in solved.stdout and "double" in solved.stdout, solved.stdout
+    assert (solved.returncode == 0 and "Progress: 1/1" in solved.stdout
+            and "double" in solved.stdout), solved.stdout
     stub = nnkit(course, "check", "--no-server", "09")
     assert stub.returncode == 1 and "09_toy.double is not started yet" in stub.stdout, stub.stdout
     dev = nnkit(course, "dev", "check")
@@ -194,7 +196,8 @@ def test_grading_scores_the_new_exercise_with_its_hidden_tests_and_known_mistake
     done = nnkit(course, "grade", str(school), "--out", str(tmp_path / "out"), "--jobs", "2",
                  "--course", str(course), cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
-    results = {s["student"]: s for s in json.loads((tmp_path / "out" / "results.json").read_text())["students"]}
+    students = json.loads((tmp_path / "out" / "results.json").read_text())["students"]
+    results = {s["student"]: s for s in students}
     earned = {name: {e["id"]: e["earned"] for e in record["exercises"]} for name, record in results.items()}
     assert results["ada"]["total"] == results["ada"]["max_total"] == 104
     assert earned["sam"]["09_toy.double"] == 0 and results["sam"]["total"] == 100

@@ -78,8 +78,9 @@ def test_a_folder_others_can_read_is_never_used(terminal):
 def test_a_stale_server_is_replaced_and_the_check_still_right(terminal):
     (terminal.folder / "server").mkdir(mode=0o700)
     with open(terminal.folder / "server" / "old-server.log", "ab") as log:
-        old = subprocess.Popen([sys.executable, "-m", "nnkit.student.server", "--fingerprint", "an old install"],
-                               env=terminal.env, stdout=log, stderr=log)
+        old = subprocess.Popen(
+            [sys.executable, "-m", "nnkit.student.server", "--fingerprint", "an old install"],
+            env=terminal.env, stdout=log, stderr=log)
     wait_until(lambda: address_file(terminal).is_file(), 180, "the old server to be warm")
     run = terminal.nnkit(*SOLVED)
     assert run.returncode == 0 and run.stdout == solved_output(terminal), run.stderr
@@ -185,7 +186,8 @@ def test_a_client_stopped_by_ctrl_c_takes_its_check_with_it(terminal, tmp_path):
                                        + SLOW.format(pid_file=str(pid_file)))
     assert terminal.nnkit("server", "start").returncode == 0, terminal.log()
     client = subprocess.Popen([sys.executable, "-m", "nnkit", "check", "05_losses.mse", "--path", str(slow)],
-                              env=terminal.env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                              env=terminal.env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True)
     wait_until(lambda: pid_file.is_file() and pid_file.read_text(), 60, "the slow check to start")
     running = int(pid_file.read_text())
     client.send_signal(signal.SIGINT)

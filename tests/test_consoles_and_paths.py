@@ -45,8 +45,10 @@ def run_in(terminal: Terminal, encoding: str, *args: str, cwd: Path):
 
 
 @pytest.mark.parametrize("encoding", CONSOLES)
-def test_check_on_a_legacy_console_prints_ascii_stand_ins_and_never_fails_to_encode(terminal, course, encoding):
-    raw = terminal.nnkit("check", "--no-server", "03", cwd=course, encoding=encoding, PYTHONIOENCODING=encoding)
+def test_check_on_a_legacy_console_prints_ascii_stand_ins_and_never_fails_to_encode(
+        terminal, course, encoding):
+    raw = terminal.nnkit("check", "--no-server", "03", cwd=course, encoding=encoding,
+                         PYTHONIOENCODING=encoding)
     assert raw.returncode == 1 and "UnicodeEncodeError" not in raw.stderr, raw.stderr
     assert "Traceback" not in raw.stderr
     text = raw.stdout
@@ -56,8 +58,8 @@ def test_check_on_a_legacy_console_prints_ascii_stand_ins_and_never_fails_to_enc
 
 
 def test_a_cp866_console_shows_the_cyrillic_folder_and_cp1252_replaces_it(terminal, course):
-    _, cyrillic, _ = run_in(terminal, "cp866", "check", "--no-server", "05", "--path", str(course / "solutions"),
-                            cwd=course)
+    _, cyrillic, _ = run_in(terminal, "cp866", "check", "--no-server", "05",
+                            "--path", str(course / "solutions"), cwd=course)
     assert str(course / "solutions") in cyrillic and "All selected checks pass." in cyrillic
     code, latin, errors = run_in(terminal, "cp1252", "check", "--no-server", "05", "--path",
                                  str(course / "solutions"), cwd=course)
@@ -76,7 +78,8 @@ def test_every_student_command_works_in_a_folder_with_spaces_and_cyrillic_letter
     stubs = terminal.nnkit("check", "--no-server", "05", cwd=course)
     assert stubs.returncode == 1 and str(course / "exercises") in stubs.stdout, stubs.stdout + stubs.stderr
     solved = terminal.nnkit("check", "05", "--path", "solutions", cwd=course)  # relative, through the server
-    assert solved.returncode == 0 and str(course / "solutions") in solved.stdout, solved.stdout + solved.stderr
+    assert (solved.returncode == 0
+            and str(course / "solutions") in solved.stdout), solved.stdout + solved.stderr
     hint = terminal.nnkit("hint", "05_losses.mse", cwd=course)
     assert hint.returncode == 0 and (course / "exercises" / ".nnkit-hints.json").is_file(), hint.stderr
     terminal.stop_server()
@@ -90,4 +93,5 @@ def test_the_student_bundle_builds_into_and_checks_from_a_cyrillic_folder(termin
         assert f"{bundle.name}/exercises/05_losses.py" in archive.namelist()
     checked = terminal.nnkit("check", "--no-server", "05", cwd=bundle)
     total = len(catalog.select("05"))
-    assert checked.returncode == 1 and f"Progress: 0/{total}" in checked.stdout, checked.stdout + checked.stderr
+    assert (checked.returncode == 1
+            and f"Progress: 0/{total}" in checked.stdout), checked.stdout + checked.stderr

@@ -53,9 +53,11 @@ OWN_CASES = [
     (diagnose.transposed, "transposed: your rows are its columns", case(SOFTMAX.T, SOFTMAX, (X,))),
     (diagnose.transposed, "dimensions in another order",
      case(rand(2, 3, 4).permute(2, 0, 1), rand(2, 3, 4), (rand(2, 3, 4),))),
-    (diagnose.reordered, "the expected rows, but in another order", case(SOFTMAX[[2, 0, 3, 1]], SOFTMAX, (X,))),
+    (diagnose.reordered, "the expected rows, but in another order",
+     case(SOFTMAX[[2, 0, 3, 1]], SOFTMAX, (X,))),
     (diagnose.reordered, "rows are the expected ones in reverse order", case(SOFTMAX.flip(0), SOFTMAX, (X,))),
-    (diagnose.reordered, "values are the expected ones in reverse order", case([4.0, 2.5, 1.0], [1.0, 2.5, 4.0])),
+    (diagnose.reordered, "values are the expected ones in reverse order",
+     case([4.0, 2.5, 1.0], [1.0, 2.5, 4.0])),
     (diagnose.off_by_one, "one row short: the expected first row is missing",
      case(TABLE[9:], TABLE[8:], (TABLE, rand(12, seed=5), 8))),
     (diagnose.off_by_one, "one item short: the expected first item (2) is missing",
@@ -86,7 +88,8 @@ OWN_CASES = [
      case(X / 2, X, (X,))),
     (diagnose.unstable, "nan or inf only where the input is large (as large as 1000)",
      case(torch.exp(BIG) / (1 + torch.exp(BIG)), torch.sigmoid(BIG), (BIG,), tolerance=STABLE)),
-    (diagnose.unstable, "nan or inf where the expected one is finite, and the input holds values as large as 1000",
+    (diagnose.unstable,
+     "nan or inf where the expected one is finite, and the input holds values as large as 1000",
      case(torch.tensor(float("nan")), torch.tensor(500.3), (torch.tensor([[1000.0, 0.0]]), torch.tensor([1])),
           tolerance=STABLE)),
 ]
@@ -119,7 +122,8 @@ def test_every_message_is_one_whole_template(monkeypatch):
     monkeypatch.setattr(diagnose, "ngettext", lambda one, many, n: f"«{one if n == 1 else many}»")
     for diagnosis, _, answer in OWN_CASES:
         text = diagnosis(answer)
-        assert text.startswith("«") and text.endswith("»") and text.count("«") == 1, (diagnosis.__name__, text)
+        assert (text.startswith("«") and text.endswith("»")
+                and text.count("«") == 1), (diagnosis.__name__, text)
 
 
 # ---------------------------------------------------------------- silence
@@ -138,11 +142,12 @@ def calls() -> list[tuple[str, object, object, tuple, dict, dict | None]]:
         ("percent", 66.66666, 200 / 3, (LOGITS, CLASSES), {}, None),
         ("descend", [2.0, 1.2, 0.72, 0.432], [2.0, 1.2, 0.72, 0.432], (), {}, None),
         ("split", TABLE[8:], TABLE[8:], (TABLE, rand(12, seed=5), 8), {}, None),
-        ("one_hot", torch.eye(3)[[0, 2, 1, 1, 0]], torch.eye(3)[[0, 2, 1, 1, 0]], (torch.tensor([0, 2, 1, 1, 0]), 3),
-         {}, None),
+        ("one_hot", torch.eye(3)[[0, 2, 1, 1, 0]], torch.eye(3)[[0, 2, 1, 1, 0]],
+         (torch.tensor([0, 2, 1, 1, 0]), 3), {}, None),
         ("matmul_shape", (4, 3), (4, 3), ((4, 2), (2, 3)), {}, None),
         ("stable softmax", torch.softmax(big, 1), torch.softmax(big, 1), (big,), {"dim": -1}, STABLE),
-        ("stable sigmoid", torch.sigmoid(sigmoid_big), torch.sigmoid(sigmoid_big), (sigmoid_big,), {}, STABLE),
+        ("stable sigmoid", torch.sigmoid(sigmoid_big), torch.sigmoid(sigmoid_big), (sigmoid_big,), {},
+         STABLE),
         ("sgd_step bias", rand(3, seed=7) - 0.5 * rand(3, seed=8), rand(3, seed=7) - 0.5 * rand(3, seed=8),
          (Handle(1, "Sequential", True), 0.5), {}, None),
     ]
@@ -165,7 +170,8 @@ def wrong_answers(right) -> list[object]:
             torch.full_like(t, float("nan"))]
 
 
-@pytest.mark.parametrize("label, right, expected, args, kwargs, tolerance", calls(), ids=[c[0] for c in calls()])
+@pytest.mark.parametrize("label, right, expected, args, kwargs, tolerance", calls(),
+                         ids=[c[0] for c in calls()])
 def test_every_diagnosis_is_silent_on_right_and_unrelated_wrong_answers(label, right, expected, args, kwargs,
                                                                          tolerance):
     for got in [right, *wrong_answers(right)]:

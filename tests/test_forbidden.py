@@ -145,8 +145,10 @@ def test_a_tensor_method_of_a_forbidden_name_is_found_on_any_expression():
 @pytest.mark.parametrize("source", [
     # other torch calls, and names that only look alike
     "import torch\n\ndef matmul(A, B):\n    return (A[:, :, None] * B[None]).sum(dim=1)\n",
-    "import torch\n\ndef matmul(A, B):\n    return torch.stack([torch.outer(A[:, t], B[t]) for t in range(len(B))]).sum(0)\n",
-    "import torch\n\ndef matmul(A, B):\n    matmul_result = A.new_zeros(len(A), B.shape[1])\n    return matmul_result\n",
+    ("import torch\n\ndef matmul(A, B):\n"
+     "    return torch.stack([torch.outer(A[:, t], B[t]) for t in range(len(B))]).sum(0)\n"),
+    ("import torch\n\ndef matmul(A, B):\n"
+     "    matmul_result = A.new_zeros(len(A), B.shape[1])\n    return matmul_result\n"),
     # annotations and docstrings mention a forbidden name but call nothing
     ("import torch\n\ndef matmul(A: torch.Tensor, B) -> 'A @ B':\n    '''Like torch.matmul(A, B).'''\n"
      "    return (A[:, :, None] * B[None]).sum(dim=1)\n"),
@@ -164,7 +166,8 @@ def test_a_missing_function_or_no_rules_find_nothing():
 
 
 def test_the_reference_and_the_correct_submissions_use_no_forbidden_call():
-    folders = [ROOT / "solutions", *sorted(p for p in (ROOT / "tests" / "submissions").iterdir() if p.is_dir())]
+    submissions = sorted(p for p in (ROOT / "tests" / "submissions").iterdir() if p.is_dir())
+    folders = [ROOT / "solutions", *submissions]
     for folder in folders:
         for exercise in catalog.exercises():
             source = (folder / f"{exercise.file}.py").read_text(encoding="utf-8")
@@ -184,7 +187,8 @@ def test_the_message_names_the_call_its_line_the_helper_and_why():
     findings = forbidden.scan(source, "linear_forward", catalog.by_id("02_linear.linear_forward").forbidden)
     message = forbidden.describe("02_linear.linear_forward", findings)
     assert "line 5: return F.linear(X, W, b)" in message
-    assert "uses torch.nn.functional.linear (written `F.linear`), in `_apply`, which `linear_forward` uses" in message
+    assert ("uses torch.nn.functional.linear (written `F.linear`), in `_apply`, "
+            "which `linear_forward` uses") in message
     assert "earns no points" in message
 
 

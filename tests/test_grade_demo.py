@@ -91,7 +91,8 @@ def test_patching_assert_close_at_import_earns_no_points(results):
 def test_sys_exit_at_import_earns_no_points_for_that_file(results):
     gradient_descent = [i for i in POINTS if i.startswith("07_")]
     assert [earned(results, "dee_cheater")[i] for i in gradient_descent] == [0] * len(gradient_descent)
-    assert {t["kind"] for i in gradient_descent for t in checks_of(results, "dee_cheater", i)} == {"submission"}
+    kinds = {t["kind"] for i in gradient_descent for t in checks_of(results, "dee_cheater", i)}
+    assert kinds == {"submission"}
 
 
 def test_a_fake_pytest_summary_earns_no_points_and_is_only_shown_as_output(results, demo):

@@ -130,8 +130,8 @@ def test_the_fingerprint_changes_with_the_submission_the_course_and_the_limits(t
     (staged / "01_matrices.py").write_text("x = 1\n")
 
     def fingerprint(limits: Limits | None = None) -> str:
-        return resume.submission_fingerprint(resume.batch_fingerprint(course, data, limits or Limits()), "ann",
-                                             staged, "ann/", [])
+        batch = resume.batch_fingerprint(course, data, limits or Limits())
+        return resume.submission_fingerprint(batch, "ann", staged, "ann/", [])
 
     seen = [fingerprint()]
     assert fingerprint() == seen[0]

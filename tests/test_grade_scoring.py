@@ -38,7 +38,8 @@ def test_a_forbidden_call_or_a_stub_or_a_broken_file_zeroes_the_whole_exercise()
 
 
 def test_property_checks_earn_nothing_without_a_passing_value_check():
-    wrong = scoring.score([outcome(MSE, "failed", "failed"), outcome(MSE, prop=True), outcome(MSE, prop=True)])
+    wrong = scoring.score([outcome(MSE, "failed", "failed"), outcome(MSE, prop=True),
+                           outcome(MSE, prop=True)])
     assert wrong.exercises[MSE].earned == 0
     assert wrong.exercises[MSE].zeroed_by == scoring.NO_VALUE
     partly = scoring.score([outcome(MSE), outcome(MSE, "failed", "failed"), outcome(MSE, prop=True)])

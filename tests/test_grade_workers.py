@@ -144,7 +144,8 @@ def test_a_file_one_student_leaves_in_tmp_is_not_there_for_another(graded):
 
 
 def test_without_bubblewrap_the_grader_still_runs_and_says_what_is_off(tmp_path):
-    done = run_grade(make_class(tmp_path / "class", {"fay": FAY}), tmp_path / "out", env={"NNKIT_SANDBOX": "off"})
+    class_dir = make_class(tmp_path / "class", {"fay": FAY})
+    done = run_grade(class_dir, tmp_path / "out", env={"NNKIT_SANDBOX": "off"})
     assert done.returncode == 0, done.stdout + done.stderr
     results = json.loads((tmp_path / "out" / "results.json").read_text())
     assert results["protections"]["bwrap"] is False

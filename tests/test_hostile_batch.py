@@ -85,7 +85,8 @@ def exercise_files(case: dict, tokens: dict[str, str]) -> dict[str, bytes]:
     """The case's exercise files: the reference solutions plus the case's snippets."""
     snippets = {stem: snippet(text, tokens) for stem, text in case.get("append", {}).items()}
     student = DemoStudent(case["student"], case["story"], "solutions", snippets)
-    return {f"{stem}.py": encoded(source(student, stem, ROOT), case.get("encoding") if stem in snippets else None)
+    return {f"{stem}.py": encoded(source(student, stem, ROOT),
+                                  case.get("encoding") if stem in snippets else None)
             for stem in case.get("files", [])}
 
 
@@ -123,7 +124,8 @@ def write_entry(case: dict, folder: Path, tokens: dict[str, str]) -> None:
 def handed_in(class_dir: Path, student: str) -> str:
     """Every text a student handed in (their own code may be the reference's, line for line)."""
     if (class_dir / student).is_dir():
-        files = [p.read_bytes() for p in (class_dir / student).rglob("*") if p.is_file() and p.stat().st_size < 1 << 20]
+        files = [p.read_bytes() for p in (class_dir / student).rglob("*")
+                 if p.is_file() and p.stat().st_size < 1 << 20]
     elif zipfile.is_zipfile(class_dir / f"{student}.zip"):
         with zipfile.ZipFile(class_dir / f"{student}.zip") as archive:
             files = [archive.read(i) for i in archive.infolist() if i.file_size < 1 << 20]
@@ -311,7 +313,8 @@ def test_printing_gigabytes_is_cut_to_the_output_cap(batch):
     outputs = [t["output"] for t in batch.record("res_prints_gigabytes")["tests"]]
     cap = runner.MAX_OUTPUT + len(f"\n… ({1 << 40} more characters cut)")
     assert max(map(len, outputs)) <= cap, "a test's recorded output is over the cap"
-    assert (batch.out / "results.json").stat().st_size < 16 << 20, "results.json grew with the printed gigabytes"
+    size = (batch.out / "results.json").stat().st_size
+    assert size < 16 << 20, "results.json grew with the printed gigabytes"
 
 
 def test_no_feedback_page_or_student_record_shows_a_solution_or_hidden_test_line(batch):
@@ -320,7 +323,8 @@ def test_no_feedback_page_or_student_record_shows_a_solution_or_hidden_test_line
         texts = {f"results.json:{record['student']}": student_texts(record),
                  **page_texts(batch.out, record["student"])}
         found += leaks(texts, own=handed_in(batch.out.parent / "class", record["student"]))
-    assert "searched the disk" in student_texts(batch.record("cheat_walks_disk")), "the disk search did not run"
+    disk_cheat = student_texts(batch.record("cheat_walks_disk"))
+    assert "searched the disk" in disk_cheat, "the disk search did not run"
     assert found == []
 
 

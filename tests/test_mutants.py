@@ -108,8 +108,9 @@ def graded(tmp_path_factory) -> dict[str, dict]:
     work = tmp_path_factory.mktemp("mutants")
     kinds = build_class(work / "class")
     started = time.monotonic()
-    done = subprocess.run([sys.executable, "-m", "nnkit", "grade", str(work / "class"), "--out", str(work / "out"),
-                           "--jobs", "2"], capture_output=True, text=True, timeout=1200, check=False)
+    done = subprocess.run([sys.executable, "-m", "nnkit", "grade", str(work / "class"),
+                           "--out", str(work / "out"), "--jobs", "2"],
+                          capture_output=True, text=True, timeout=1200, check=False)
     print(f"\nnnkit grade of {len(kinds)} submissions took {time.monotonic() - started:.1f} s")
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
     results = json.loads((work / "out" / "results.json").read_text())

@@ -64,7 +64,8 @@ def test_the_bundle_has_stubs_checks_data_notebooks_commands_and_a_students_read
     for name in ("data.pt", "target.pt", "iris.csv", "schemas/schema_a.png"):
         assert (bundle / "data" / name).is_file()
     assert (bundle / "nnkit" / "cli.py").is_file() and (bundle / "exercises" / "info.toml").is_file()
-    assert (bundle / "exercises" / "mistakes.py").is_file() and (bundle / "exercises" / "CURRICULUM.md").is_file()
+    assert ((bundle / "exercises" / "mistakes.py").is_file()
+            and (bundle / "exercises" / "CURRICULUM.md").is_file())
     readme = (bundle / "README.md").read_text()
     assert all(command in readme for command in ("nnkit check", "nnkit watch", "nnkit hint", "pip install"))
 
@@ -109,6 +110,7 @@ def test_pip_builds_the_bundle_into_a_package_with_the_nnkit_command(bundle, tmp
     with zipfile.ZipFile(wheel) as archive:
         names = archive.namelist()
         entry_points = next(archive.read(n).decode() for n in names if n.endswith("entry_points.txt"))
-    assert "nnkit/cli.py" in names and "nnkit/notebooks/check.py" in names and "nnkit/student/check.py" in names
+    assert ("nnkit/cli.py" in names and "nnkit/notebooks/check.py" in names
+            and "nnkit/student/check.py" in names)
     assert "nnkit = nnkit.cli:main" in entry_points
     assert not [n for n in names if n.startswith(("exercises/", "autograder/", "solutions/"))]

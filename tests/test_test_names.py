@@ -66,12 +66,14 @@ def school(tmp_path_factory) -> Path:
 
 
 def grade(school: Path, course: Path, out: Path) -> dict[str, dict[str, float]]:
-    done = subprocess.run([sys.executable, "-m", "nnkit", "grade", str(school), "--out", str(out), "--jobs", "2",
-                           "--course", str(course)], capture_output=True, text=True, timeout=900, check=False,
+    done = subprocess.run([sys.executable, "-m", "nnkit", "grade", str(school), "--out", str(out),
+                           "--jobs", "2", "--course", str(course)],
+                          capture_output=True, text=True, timeout=900, check=False,
                           env={**os.environ, layout.ENV_COURSE: str(course)}, cwd=out.parent)
     assert done.returncode == 0, done.stdout + done.stderr
     students = json.loads((out / "results.json").read_text())["students"]
-    return {s["student"]: {**{e["id"]: e["earned"] for e in s["exercises"]}, "total": s["total"]} for s in students}
+    return {s["student"]: {**{e["id"]: e["earned"] for e in s["exercises"]}, "total": s["total"]}
+            for s in students}
 
 
 def test_renaming_every_test_changes_no_grade(school, tmp_path):
@@ -83,7 +85,8 @@ def test_renaming_every_test_changes_no_grade(school, tmp_path):
         source = path.read_text()
         names_before |= {n.name for n in ast.walk(ast.parse(source)) if isinstance(n, ast.FunctionDef)}
         path.write_text(renamed(source))
-        names_after |= {n.name for n in ast.walk(ast.parse(path.read_text())) if isinstance(n, ast.FunctionDef)}
+        renamed_tree = ast.parse(path.read_text())
+        names_after |= {n.name for n in ast.walk(renamed_tree) if isinstance(n, ast.FunctionDef)}
     assert "test_mse_does_not_modify_its_inputs" in names_before and not names_before & names_after & {
         n for n in names_before if n.startswith("test_")}
     (tmp_path / "a").mkdir()

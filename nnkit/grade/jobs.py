@@ -25,9 +25,9 @@ from nnkit.course import catalog, layout
 from nnkit.grade.sandbox import bwrap, limits
 from nnkit.grade.sandbox.limits import Limits
 from nnkit.grade.sandbox.links import WorkerLink, ZygoteError, ZygoteLink, end, launch
+from nnkit.i18n.lang import _
 from nnkit.submission.proxy import Submission
 from nnkit.testing import warmup
-from nnkit.i18n.lang import _
 
 JOB_START_SECONDS = 180.0
 JOB_SLACK_SECONDS = 120.0
@@ -148,8 +148,8 @@ class Pool:
         zygote = ZygoteLink(self.settings.uids[slot], self.settings.isolation, self.settings.limits,
                             self.settings.work / f"job-{slot}.log", control)
         others = [other for other in self.controls if other is not control]
-        process = self.context.Process(target=job_main, args=(slot, theirs, self.settings, zygote, others, os.getpid()),
-                                       name=f"nnkit-job-{slot}", daemon=True)
+        args = (slot, theirs, self.settings, zygote, others, os.getpid())
+        process = self.context.Process(target=job_main, args=args, name=f"nnkit-job-{slot}", daemon=True)
         process.start()
         theirs.close()
         if control is not None:
@@ -182,7 +182,7 @@ class Pool:
                     busy.pop(slot, None)
                     on_result(message)
             now = time.monotonic()
-            for slot, (task, since) in list(busy.items()):
+            for slot, (_task, since) in list(busy.items()):
                 if now - since > self.settings.limits.total_seconds + JOB_SLACK_SECONDS:
                     self._replace(slot, busy, ready, started, on_result, _("did not finish in time"))
             for slot in [s for s in self.jobs if s not in ready and now - started[s] > JOB_START_SECONDS]:

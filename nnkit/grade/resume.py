@@ -15,10 +15,10 @@ from dataclasses import asdict
 from pathlib import Path
 
 from nnkit.course import layout
-from nnkit.i18n import lang
 from nnkit.grade.output import reports
 from nnkit.grade.sandbox.limits import Limits
 from nnkit.grade.staging import Staged
+from nnkit.i18n import lang
 
 FORMAT = 1
 

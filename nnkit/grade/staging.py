@@ -160,7 +160,8 @@ def select(members: list[Member], staged: Staged) -> None:
             elif folder not in counts or name not in expected:  # (the others: "ambiguous" above)
                 ignored.append(member.path)
         else:
-            data = _read(member, MAX_SOURCE_BYTES, staged) if _usable(member, MAX_SOURCE_BYTES, staged) else None
+            usable = _usable(member, MAX_SOURCE_BYTES, staged)
+            data = _read(member, MAX_SOURCE_BYTES, staged) if usable else None
             if data is None:
                 refused.add(name)
             else:

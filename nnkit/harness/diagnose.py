@@ -138,10 +138,14 @@ def size_one_dimension(case: Case) -> str:
         return ""
     shapes = {"got": shape_of(got), "expected": shape_of(want)}
     if got.dim() > want.dim():
-        return _("Your values are right, but your result has an extra dimension of size 1: its shape is {got} "
-                 "where {expected} is due (a reduction with keepdim=True keeps one; squeeze removes it).").format(**shapes)
-    return _("Your values are right, but a dimension of size 1 is missing: the shape is {got} where {expected} "
-             "is due (keepdim=True keeps a reduced dimension; unsqueeze adds one).").format(**shapes)
+        return _(
+            "Your values are right, but your result has an extra dimension of size 1: its shape is {got} "
+            "where {expected} is due (a reduction with keepdim=True keeps one; squeeze removes it)."
+        ).format(**shapes)
+    return _(
+        "Your values are right, but a dimension of size 1 is missing: the shape is {got} where {expected} "
+        "is due (keepdim=True keeps a reduced dimension; unsqueeze adds one)."
+    ).format(**shapes)
 
 
 def transposed(case: Case) -> str:
@@ -153,8 +157,9 @@ def transposed(case: Case) -> str:
     if got.dim() != want.dim() or got.dim() < 2:
         return ""
     if case.close(got, want.transpose(-2, -1)):
-        return _("Your result is the expected one transposed: your rows are its columns.") if want.dim() == 2 else \
-            _("Your result is the expected one with its last two dimensions swapped (transposed).")
+        if want.dim() == 2:
+            return _("Your result is the expected one transposed: your rows are its columns.")
+        return _("Your result is the expected one with its last two dimensions swapped (transposed).")
     if want.dim() <= MAX_PERMUTED_DIMS:
         for order in itertools.permutations(range(want.dim())):
             if order != tuple(range(want.dim())) and case.close(got, want.permute(order)):
@@ -194,10 +199,12 @@ def off_by_one(case: Case) -> str:
     if len(got) == len(want) - 1 and len(want) >= 2:
         if case.close(got, want[:-1]):
             return _("Your result is one row short: the expected last row is missing.") if rows else \
-                _("Your list is one item short: the expected last item ({value}) is missing.").format(value=last)
+                _("Your list is one item short: the expected last item ({value}) is missing.").format(
+                    value=last)
         if case.close(got, want[1:]):
             return _("Your result is one row short: the expected first row is missing.") if rows else \
-                _("Your list is one item short: the expected first item ({value}) is missing.").format(value=first)
+                _("Your list is one item short: the expected first item ({value}) is missing.").format(
+                    value=first)
     if len(got) == len(want) + 1 and len(want) >= 1:
         if case.close(got[:-1], want):
             return _("Your result has one row too many: your last row is not expected.") if rows else \
@@ -209,10 +216,14 @@ def off_by_one(case: Case) -> str:
                     value=_item(got, 0))
     if len(got) == len(want) >= 3 and not case.close(want[1:], want[:-1]):
         if case.close(got[1:], want[:-1]):
-            return _("Your rows are the expected ones moved one place down: your first row is not expected, "
-                     "and the expected last row is missing.") if rows else \
-                _("Your values are the expected ones moved one place later: your first value ({value}) is not "
-                  "expected, and the expected last value is missing.").format(value=_item(got, 0))
+            if rows:
+                return _(
+                    "Your rows are the expected ones moved one place down: your first row is not expected, "
+                    "and the expected last row is missing.")
+            return _(
+                "Your values are the expected ones moved one place later: your first value ({value}) is not "
+                "expected, and the expected last value is missing."
+            ).format(value=_item(got, 0))
         if case.close(got[:-1], want[1:]):
             return _("Your rows are the expected ones moved one place up: the expected first row is missing, "
                      "and your last row is not expected.") if rows else \
@@ -307,8 +318,9 @@ def attached(case: Case) -> str:
                  "t.item() (a Python float) instead, which also lets the graph be freed.")
     if type(case.got) in (list, tuple) and any(type(item) is torch.Tensor and item.requires_grad
                                                 for item in case.got):
-        return _("Your list holds tensors still attached to the autograd graph where numbers are due: store "
-                 "t.item() (a Python float) for each tensor t instead, so that each step's graph can be freed.")
+        return _(
+            "Your list holds tensors still attached to the autograd graph where numbers are due: store "
+            "t.item() (a Python float) for each tensor t instead, so that each step's graph can be freed.")
     return ""
 
 
@@ -380,15 +392,19 @@ def _named_factors(case: Case, got: torch.Tensor, want: torch.Tensor) -> list[tu
             if n < 2:
                 continue
             if what == "entries":
-                named += [(float(n), _("Your result is {n} times the expected one, and argument {where} has {n} "
-                                       "entries: a sum where a mean is due.").format(n=n, where=where)),
-                          (1 / n, _("Your result is the expected one divided by {n}, and argument {where} has "
-                                    "{n} entries: a mean where a sum is due.").format(n=n, where=where))]
+                named += [
+                    (float(n), _("Your result is {n} times the expected one, and argument {where} has {n} "
+                                 "entries: a sum where a mean is due.").format(n=n, where=where)),
+                    (1 / n, _("Your result is the expected one divided by {n}, and argument {where} has "
+                              "{n} entries: a mean where a sum is due.").format(n=n, where=where)),
+                ]
             else:
-                named += [(float(n), _("Your result is {n} times the expected one, and argument {where} has {n} "
-                                       "rows: a sum over the rows where a mean is due.").format(n=n, where=where)),
-                          (1 / n, _("Your result is the expected one divided by {n}, and argument {where} has "
-                                    "{n} rows: a mean over the rows where a sum is due.").format(n=n, where=where))]
+                named += [
+                    (float(n), _("Your result is {n} times the expected one, and argument {where} has {n} "
+                                 "rows: a sum over the rows where a mean is due.").format(n=n, where=where)),
+                    (1 / n, _("Your result is the expected one divided by {n}, and argument {where} has "
+                              "{n} rows: a mean over the rows where a sum is due.").format(n=n, where=where)),
+                ]
     return named
 
 

@@ -159,7 +159,8 @@ def _uses(node: ast.AST, module: _Module) -> Iterator[tuple[str, str, ast.AST]]:
     if (isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult)) or \
             (isinstance(node, ast.AugAssign) and isinstance(node.op, ast.MatMult)):
         yield MATMUL, MATMUL, node
-    elif (isinstance(node, (ast.Attribute, ast.Name)) and isinstance(node.ctx, ast.Load)) or _is_getattr(node):
+    elif ((isinstance(node, (ast.Attribute, ast.Name)) and isinstance(node.ctx, ast.Load))
+          or _is_getattr(node)):
         dotted = module.resolve(node)
         written = ast.unparse(node)
         if dotted:
@@ -184,7 +185,8 @@ def _roots(start: ast.AST) -> list[ast.AST]:
     """The parts of a definition that run when the exercise is used (see the module docstring)."""
     if not isinstance(start, ast.ClassDef):
         return [start]
-    methods = {node.name: node for node in start.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    methods = {node.name: node for node in start.body
+               if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
     queue = [methods[name] for name in ("forward", "__call__") if name in methods]
     if not queue:
         return [start]

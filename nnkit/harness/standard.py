@@ -128,4 +128,5 @@ def polynomial_derivative(coeffs: Sequence[float]) -> Callable[[float], float]:
 def iris(folder: Path) -> tuple[torch.Tensor, torch.Tensor]:
     """The kit's iris tensors from `folder`: X (150, 4) float32 and y (150,) int64."""
     folder = Path(folder)
-    return torch.load(folder / "data.pt", weights_only=True), torch.load(folder / "target.pt", weights_only=True)
+    return (torch.load(folder / "data.pt", weights_only=True),
+            torch.load(folder / "target.pt", weights_only=True))

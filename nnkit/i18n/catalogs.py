@@ -55,8 +55,10 @@ class Kind:
 
     def languages(self, root: Path) -> list[str]:
         folder = root / self.localedir
-        return sorted(d.name for d in folder.iterdir() if (d / "LC_MESSAGES" / f"{self.domain}.po").is_file()) \
-            if folder.is_dir() else []
+        if not folder.is_dir():
+            return []
+        return sorted(d.name for d in folder.iterdir()
+                      if (d / "LC_MESSAGES" / f"{self.domain}.po").is_file())
 
 
 TOOL = Kind(Path("nnkit") / "locale", lang.DOMAIN)
@@ -67,8 +69,9 @@ HIDDEN = Kind(*course.HIDDEN)
 class _Catalog(Catalog):
     """A catalog whose header names no Babel version, so two machines write the same files."""
 
-    mime_headers = property(lambda self: [h for h in Catalog._get_mime_headers(self) if h[0] != "Generated-By"],
-                            Catalog._set_mime_headers)
+    mime_headers = property(
+        lambda self: [h for h in Catalog._get_mime_headers(self) if h[0] != "Generated-By"],
+        Catalog._set_mime_headers)
 
 
 def _add(template: Catalog, message: str | tuple[str, str], where: Path, root: Path,
@@ -87,7 +90,8 @@ def extract_ast(fileobj, keywords, comment_tags, options):
     tree = ast.parse(fileobj.read().decode("utf-8"))
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in keywords:
-            texts = [a.value for a in node.args[:2] if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+            texts = [a.value for a in node.args[:2]
+                     if isinstance(a, ast.Constant) and isinstance(a.value, str)]
             wanted = 2 if KEYWORDS[node.func.id] else 1
             if len(texts) >= wanted:
                 yield node.lineno, node.func.id, texts[0] if wanted == 1 else tuple(texts[:2]), []
@@ -128,8 +132,8 @@ def _public_template(root: Path) -> Catalog:
     if (root / MISTAKES).is_file():
         for message in _mistake_messages(root / MISTAKES):
             _add(template, message, root / MISTAKES, root)
-    _extract_python(template, sorted((root / "exercises").glob("*.py")) + sorted((root / SCHEMAS).glob("*.py")),
-                    root)
+    sources = sorted((root / "exercises").glob("*.py")) + sorted((root / SCHEMAS).glob("*.py"))
+    _extract_python(template, sources, root)
     if (root / STUDENT_README).is_file():
         for unit in prose.units((root / STUDENT_README).read_text(encoding="utf-8")):
             _add(template, unit, root / STUDENT_README, root, prose=True)
@@ -168,7 +172,8 @@ def _mo_bytes(catalog: Catalog) -> bytes:
 def _updated(path: Path, template: Catalog, code: str) -> Catalog:
     """The language's catalog merged with the current template (new entries empty, changed ones fuzzy)."""
     text = path.read_bytes() if path.is_file() else b""
-    catalog = read_po(io.BytesIO(text), locale=code) if text.strip() else _Catalog(locale=code, project=PROJECT)
+    catalog = (read_po(io.BytesIO(text), locale=code) if text.strip()
+               else _Catalog(locale=code, project=PROJECT))
     catalog.__class__ = _Catalog
     catalog.update(template, update_creation_date=False)
     catalog.project, catalog.version, catalog.fuzzy = PROJECT, VERSION, False

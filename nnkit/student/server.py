@@ -74,9 +74,9 @@ class Server:
         """Both sides prove they hold the secret; the client's request comes with its proof."""
         knock = messages.decode(frames.recv(conn, HANDSHAKE_SECONDS, limit=1 << 16)[0], messages.Knock)
         server_nonce = rendezvous.new_nonce()
-        frames.send(conn, messages.Challenge(nonce=server_nonce, pid=os.getpid(),
-                                             proof=rendezvous.proof(self.secret, "server", knock.nonce)).header(),
-                    timeout=HANDSHAKE_SECONDS)
+        proof = rendezvous.proof(self.secret, "server", knock.nonce)
+        challenge = messages.Challenge(nonce=server_nonce, pid=os.getpid(), proof=proof)
+        frames.send(conn, challenge.header(), timeout=HANDSHAKE_SECONDS)
         hello = messages.decode(frames.recv(conn, HANDSHAKE_SECONDS, limit=1 << 24)[0], messages.Hello)
         if not rendezvous.proves(self.secret, "client", server_nonce, hello.proof):
             log("refused a client without the secret")
@@ -162,7 +162,8 @@ def serve(idle: float, fingerprint: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m nnkit.student.server", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m nnkit.student.server",
+                                     description=__doc__.splitlines()[0])
     parser.add_argument("--idle", type=float, default=rendezvous.idle_seconds(),
                         help="seconds without a request before the server exits")
     parser.add_argument("--fingerprint", required=True, help="the install its starter saw")

@@ -203,10 +203,12 @@ if TorchDispatchMode is not None:
 def describe(exercise_id: str, reached: Sequence[Reached], most: int = 5) -> str:
     """A message for the student: each forbidden call reached, the line that reached it, and why
     it costs the points."""
-    lines = [_("{exercise} reached a call this exercise does not allow while it ran:").format(exercise=exercise_id)]
+    lines = [_("{exercise} reached a call this exercise does not allow while it ran:").format(
+        exercise=exercise_id)]
     for call in reached[:most]:
         if call.line:
-            lines.append(_("  {file}, line {line}: {code}").format(file=call.file, line=call.line, code=call.code))
+            lines.append(_("  {file}, line {line}: {code}").format(
+                file=call.file, line=call.line, code=call.code))
         else:
             lines.append(_("  (no line of the submission: the exercise itself is torch's own function)"))
         if call.name == MATMUL:
@@ -218,11 +220,13 @@ def describe(exercise_id: str, reached: Sequence[Reached], most: int = 5) -> str
             lines.append(_("    this calls {called}").format(called=call.called))
     if len(reached) > most:
         left = len(reached) - most
-        lines.append(ngettext("  … and {count} more call", "  … and {count} more calls", left).format(count=left))
-    lines.append(_("The calls were watched while {exercise} ran, however they are written (an alias, getattr, "
-                   "vars, eval or torch.ops): the library's own version of the concept would do the exercise "
-                   "for you. Rewrite it with other torch operations; until then {exercise} earns no points, even "
-                   "with the right values.").format(exercise=exercise_id))
+        more = ngettext("  … and {count} more call", "  … and {count} more calls", left)
+        lines.append(more.format(count=left))
+    lines.append(_(
+        "The calls were watched while {exercise} ran, however they are written (an alias, getattr, "
+        "vars, eval or torch.ops): the library's own version of the concept would do the exercise "
+        "for you. Rewrite it with other torch operations; until then {exercise} earns no points, even "
+        "with the right values.").format(exercise=exercise_id))
     return "\n".join(lines)
 
 
@@ -230,7 +234,8 @@ def describe(exercise_id: str, reached: Sequence[Reached], most: int = 5) -> str
 @cache
 def _prefixes(folder: str) -> tuple[str, ...]:
     """The paths a file of the folder may have: as given, and with links resolved."""
-    return tuple(dict.fromkeys(os.path.join(path(folder), "") for path in (os.path.abspath, os.path.realpath)))
+    resolvers = (os.path.abspath, os.path.realpath)
+    return tuple(dict.fromkeys(os.path.join(path(folder), "") for path in resolvers))
 
 
 @cache
@@ -240,7 +245,8 @@ def _place(code: types.CodeType) -> int:
     if not path.startswith(TORCH_DIR):
         return OUTSIDE
     inside = path[len(TORCH_DIR):]
-    if inside in MACHINERY_FILES and (MACHINERY_FILES[inside] is None or code.co_name in MACHINERY_FILES[inside]):
+    if inside in MACHINERY_FILES and (MACHINERY_FILES[inside] is None
+                                      or code.co_name in MACHINERY_FILES[inside]):
         return MACHINERY
     return OPERATOR if inside == OPS_FILE and code.co_name == "__call__" else TORCH
 
@@ -368,7 +374,8 @@ class _Rules:
         if namespace != "aten" or not name:
             return None
         stems = dict.fromkeys([name, name.lstrip("_")])
-        stems.update(dict.fromkeys(stem.removesuffix(suffix) for stem in list(stems) for suffix in OPERATOR_SUFFIXES))
+        stems.update(dict.fromkeys(stem.removesuffix(suffix)
+                                   for stem in list(stems) for suffix in OPERATOR_SUFFIXES))
         for stem in stems:
             for home in OPERATOR_HOMES:
                 entry = matches(canonical(home + stem), self.names)

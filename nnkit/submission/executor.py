@@ -145,13 +145,16 @@ class Executor:
         value.backward(seed)
         return self._encode([x.grad for x in inputs], out)
 
-    def _build_request(self, request: messages.Build, buffers: list[bytes], out: list[bytes]) -> messages.Returned:
+    def _build_request(self, request: messages.Build, buffers: list[bytes],
+                       out: list[bytes]) -> messages.Returned:
         return messages.Returned(value=self._encode(self._decode(request.spec, buffers), out))
 
-    def _describe(self, request: messages.Describe, buffers: list[bytes], out: list[bytes]) -> messages.Returned:
+    def _describe(self, request: messages.Describe, buffers: list[bytes],
+                  out: list[bytes]) -> messages.Returned:
         return messages.Returned(value=self._encode(describe(self._object(request.handle)), out))
 
-    def _state(self, request: messages.ReadState, buffers: list[bytes], out: list[bytes]) -> messages.Returned:
+    def _state(self, request: messages.ReadState, buffers: list[bytes],
+               out: list[bytes]) -> messages.Returned:
         module = self._object(request.handle)
         if not isinstance(module, _Module):
             raise TypeError(_("{type} is not a torch.nn.Module").format(type=_type_name(module)))
@@ -159,7 +162,8 @@ class Executor:
                  else dict(module.state_dict()))
         return messages.Returned(value=self._encode(state, out))
 
-    def _load_state(self, request: messages.LoadState, buffers: list[bytes], out: list[bytes]) -> messages.Returned:
+    def _load_state(self, request: messages.LoadState, buffers: list[bytes],
+                    out: list[bytes]) -> messages.Returned:
         module, state = self._object(request.handle), self._decode(request.state, buffers)
         params = dict(module.named_parameters())
         missing = sorted(set(state) - set(params))

@@ -69,7 +69,8 @@ class Run:
             marker = item.get_closest_marker("exercise")
             if marker is None or not marker.args:
                 self.unmarked.append(item.nodeid)
-            chosen = marker is not None and marker.args and (self.selected is None or marker.args[0] in self.selected)
+            chosen = (marker is not None and marker.args
+                      and (self.selected is None or marker.args[0] in self.selected))
             (keep if chosen else drop).append(item)
         items[:] = keep
         config.hook.pytest_deselected(items=drop)

@@ -21,8 +21,8 @@ from nnkit.course import catalog
 from nnkit.grade.sandbox import bwrap
 from nnkit.grade.sandbox.limits import STAGE_SECONDS, Limits
 from nnkit.harness.failures import CheckFailure
-from nnkit.wire import frames, messages
 from nnkit.i18n.lang import N_, _
+from nnkit.wire import frames, messages
 
 SCRATCH_PREFIX = "nnkit-grade-"
 START_SECONDS = 120.0

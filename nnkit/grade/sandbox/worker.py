@@ -2,8 +2,9 @@
 
 It enters private namespaces (a fresh /tmp, no network), receives the submission's files as
 bytes, writes them read-only into a fresh folder, puts on its rlimits, drops to the slot's
-unprivileged uid, and only then lets `Executor` import student code. From there it answers plain-data requests until the grader closes the socket. Every answer
-echoes the request's id, so a stray frame that student code writes on the socket cannot pass
+unprivileged uid, and only then lets `Executor` import student code. From there it answers
+plain-data requests until the grader closes the socket. Every answer echoes the request's id,
+so a stray frame that student code writes on the socket cannot pass
 for the answer to a later request.
 """
 
@@ -103,7 +104,8 @@ def _keep_only(fd: int) -> None:
         os.close(null)
 
 
-def _stage(request: messages.Stage, buffers: list[bytes], base: Path, uid: int | None) -> tuple[Path, Path, Path]:
+def _stage(request: messages.Stage, buffers: list[bytes], base: Path,
+           uid: int | None) -> tuple[Path, Path, Path]:
     """Write the submission and the data read-only (owned by root), and a private home."""
     folder, data, home = base / "submission", base / "data", base / "home"
     for path, files in ((folder, request.files), (data, request.data)):

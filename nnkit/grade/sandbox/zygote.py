@@ -252,7 +252,8 @@ def processes_of(uid: int) -> list[int]:
                           if ":" in line)
         except OSError:
             continue
-        if fields.get("Uid", "").split()[:1] == [str(uid)] and not fields.get("State", "").strip().startswith("Z"):
+        uid_matches = fields.get("Uid", "").split()[:1] == [str(uid)]
+        if uid_matches and not fields.get("State", "").strip().startswith("Z"):
             found.append(int(entry.name))
     return found
 
