@@ -12,6 +12,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import nbformat
 import pytest
 import yaml
 from grading import run_grade
@@ -39,16 +40,31 @@ def workflow(template) -> dict:
     return yaml.safe_load((template / ".github" / "workflows" / "classroom.yml").read_text())
 
 
+def solve_notebook(path: Path, stem: str) -> None:
+    """Fill the released notebook's answer cells with the course's solutions, as a student would."""
+    answers = {cell.metadata["nbgrader"]["grade_id"]: cell.source
+               for cell in nbformat.read(ROOT / "source" / stem / f"{stem}.ipynb", as_version=4).cells
+               if cell.metadata.get("nbgrader", {}).get("solution")}
+    notebook = nbformat.read(path, as_version=4)
+    for cell in notebook.cells:
+        if cell.metadata.get("nbgrader", {}).get("solution"):
+            cell.source = answers[cell.metadata["nbgrader"]["grade_id"]]
+    nbformat.write(notebook, path)
+
+
 @pytest.fixture(scope="module")
 def copies(template, tmp_path_factory) -> dict[str, Path]:
-    """Clones of the template as students push them: the stubs, all solved, solved but mse wrong."""
+    """Clones of the template as students push them: the stubs, all solved, solved but mse wrong,
+    and all solved in the notebooks with the exercise files left the stubs."""
     base = tmp_path_factory.mktemp("repos")
     found = {}
-    for name in ("stubs", "solved", "partly"):
+    for name in ("stubs", "solved", "partly", "notebooks"):
         found[name] = base / f"nn-{name}"
         shutil.copytree(template, found[name])
-        if name != "stubs":
-            for stem in catalog.files():
+        for stem in catalog.files():
+            if name == "notebooks":
+                solve_notebook(found[name] / "notebooks" / f"{stem}.ipynb", stem)
+            elif name != "stubs":
                 shutil.copy(ROOT / "solutions" / f"{stem}.py", found[name] / "exercises")
     with (found["partly"] / "exercises" / "05_losses.py").open("a") as handle:
         handle.write(WRONG_MSE)
@@ -66,7 +82,7 @@ def test_the_workflow_is_classrooms_one_job_with_its_permissions_and_a_step_per_
     assert steps[0]["uses"].startswith("actions/checkout@")
     install = next(step["run"] for step in steps if "pip install" in step.get("run", ""))
     assert "--index-url https://download.pytorch.org/whl/cpu torch==" in install
-    assert "python -m pip install .\n" in install
+    assert "python -m pip install '.[notebook-code]'\n" in install, "the steps read notebooks too"
     checks = [step for step in steps if step.get("id")]
     assert [step["name"] for step in checks] == catalog.files()
     assert all(step["id"][0].isalpha() and set(step["id"]) <= set("abcdefghijklmnopqrstuvwxyz0123456789-_")
@@ -113,7 +129,7 @@ def results(workflow, copies, tmp_path_factory) -> dict[tuple[str, str], dict]:
     steps = {step["name"]: step for step in job_steps(workflow) if step.get("id")}
     outputs = tmp_path_factory.mktemp("outputs")
     jobs = [(copy, stem) for copy in ("stubs", "solved") for stem in catalog.files()]
-    jobs.append(("partly", "05_losses"))
+    jobs += [("partly", "05_losses"), ("notebooks", "02_linear"), ("notebooks", "05_losses")]
 
     def one(job: tuple[str, str]) -> dict:
         copy, stem = job
@@ -164,6 +180,13 @@ def test_a_file_earns_its_exercises_points_not_all_or_nothing(results, copies):
     assert total(partly) == check_points(copies["partly"] / "exercises", "05_losses")
 
 
+def test_a_step_scores_the_notebook_when_the_student_worked_there_and_left_the_file_the_stub(results):
+    for stem in ("02_linear", "05_losses"):
+        worked = results["notebooks", stem]
+        assert worked["status"] == "pass"
+        assert total(worked) == FILE_POINTS[stem] == total(results["solved", stem])
+
+
 def test_a_step_whose_checks_are_gone_still_reports_an_error_result(workflow, copies, tmp_path):
     repo = tmp_path / "repo"
     shutil.copytree(copies["stubs"], repo)
@@ -175,10 +198,15 @@ def test_a_step_whose_checks_are_gone_still_reports_an_error_result(workflow, co
 
 
 def test_a_folder_of_cloned_classroom_repositories_grades_as_a_class(copies, tmp_path):
-    for name in ("solved", "stubs"):
+    for name in ("solved", "stubs", "notebooks"):
         shutil.copytree(copies[name], tmp_path / "repos" / f"nn-{name}")
     graded = run_grade(tmp_path / "repos", tmp_path / "out")
     assert graded.returncode == 0, graded.stdout + graded.stderr
     results = json.loads((tmp_path / "out" / "results.json").read_text())
     totals = {s["student"]: s["total"] for s in results["students"]}
-    assert totals == {"nn-solved": sum(FILE_POINTS.values()), "nn-stubs": 0}
+    full = sum(FILE_POINTS.values())
+    assert totals == {"nn-solved": full, "nn-stubs": 0, "nn-notebooks": full}, (
+        "the notebooks are graded where the exercise files were left the stubs")
+    said = {s["student"]: " ".join(p["message"] for p in s["problems"]) for s in results["students"]}
+    assert "notebooks/" not in said["nn-solved"] + said["nn-notebooks"], (
+        "a notebook or exercise file left as released is no problem of the student's")

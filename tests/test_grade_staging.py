@@ -157,3 +157,40 @@ def test_a_notebook_stands_for_its_exercise_file_in_nbgraders_layout(tmp_path):
     assert list(staged.files) == ["05_losses.py"]
     assert b"def mse(y_hat, y):" in staged.files["05_losses.py"]
     assert "not_json" in kinds(staged)
+
+
+def classroom_repository(tmp_path: Path, py: bytes, notebook_code: str) -> Path:
+    """A Classroom repository's layout: exercises/05_losses.py beside notebooks/05_losses.ipynb."""
+    cell = {"id": "c1", "cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+            "source": notebook_code}
+    notebook = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [cell]}
+    repo = tmp_path / "repo"
+    (repo / "exercises").mkdir(parents=True)
+    (repo / "notebooks").mkdir()
+    (repo / "exercises" / "05_losses.py").write_bytes(py)
+    (repo / "notebooks" / "05_losses.ipynb").write_text(json.dumps(notebook))
+    return repo
+
+
+STUB_MSE = "def mse(y_hat, y):\n    '''Mean squared error.'''\n    raise NotImplementedError('not yet')\n"
+WORKED_MSE = "import torch\n\ndef mse(y_hat, y):\n    return ((y_hat - y) ** 2).mean()\n"
+
+
+def test_a_worked_notebook_is_graded_in_place_of_an_exercise_file_left_the_stub(tmp_path):
+    staged = stage(classroom_repository(tmp_path, (ROOT / "exercises" / "05_losses.py").read_bytes(),
+                                        WORKED_MSE), tmp_path)
+    assert b"return ((y_hat - y) ** 2).mean()" in staged.files["05_losses.py"]
+    assert not [p for p in staged.problems if "05_losses.ipynb" in p.message]
+
+
+def test_a_notebook_left_the_stub_is_no_problem_beside_a_worked_exercise_file(tmp_path):
+    staged = stage(classroom_repository(tmp_path, WORKED_MSE.encode(), STUB_MSE), tmp_path)
+    assert staged.files["05_losses.py"] == WORKED_MSE.encode()
+    assert not [p for p in staged.problems if "05_losses.ipynb" in p.message]
+
+
+def test_when_both_the_file_and_the_notebook_are_worked_on_the_file_is_graded_and_that_is_said(tmp_path):
+    other = WORKED_MSE.replace("** 2", "** 3")
+    staged = stage(classroom_repository(tmp_path, WORKED_MSE.encode(), other), tmp_path)
+    assert staged.files["05_losses.py"] == WORKED_MSE.encode()
+    assert [p.kind for p in staged.problems if "05_losses.ipynb" in p.message] == ["ignored_file"]

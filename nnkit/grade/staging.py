@@ -5,7 +5,8 @@ id. Only regular files with the eight exercise names are taken, from the entry i
 folder down (a zip of the whole `exercises/` folder works), under size caps. Symlinks, paths that
 climb out (`../`, absolute names), and every other file (`conftest.py`, `sitecustomize.py`,
 `*.pth`, `torch.py`, …) are left behind and reported. A notebook (`05_losses.ipynb`, or
-nbgrader's `05_losses/<any>.ipynb`) stands for its exercise file when that file is not handed in.
+nbgrader's `05_losses/<any>.ipynb`) stands for its exercise file when that file is not handed in,
+or is still the stub while the notebook is worked on (`nnkit.submission.started`).
 Zips are read member by member with `zipfile`, never extracted. Nothing here runs student code.
 """
 
@@ -24,6 +25,7 @@ from pathlib import Path
 from nnkit.course import catalog
 from nnkit.i18n.lang import N_, _
 from nnkit.submission.source import MAX_SOURCE_BYTES, SourceProblem, read_source
+from nnkit.submission.started import started
 
 MAX_ZIP_BYTES = 64 * 1024 * 1024
 MAX_MEMBERS = 2000
@@ -236,7 +238,10 @@ def _take_notebook(member: Member, staged: Staged) -> None:
         staged.problems.append(Problem("unreadable", told))
         return
     for name, text in files.items():
-        if name in staged.files:
+        stem = name.removesuffix(".py")
+        if name in staged.files and not started(text, stem):
+            continue  # the untouched notebook beside a file: a Classroom repository has both
+        if name in staged.files and started(staged.files[name].decode("utf-8", "replace"), stem):
             staged.problems.append(Problem("ignored_file", _("{path}: {name} was handed in too; graded "
                                                              "{name}.").format(path=member.path, name=name)))
         elif len(text.encode()) > MAX_SOURCE_BYTES:

@@ -53,7 +53,7 @@ jobs:
     - name: Install CPU torch and the kit
       run: |
         python -m pip install --index-url {index} {torch}
-        python -m pip install .
+        python -m pip install '.[notebook-code]'
 """
 
 STEP = """\

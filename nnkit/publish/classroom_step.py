@@ -2,8 +2,9 @@
 
 It runs the public checks of one exercise file against the repository's `exercises/` (the run
 `nnkit check` makes, `nnkit.student.public_checks`; a check's role, value or property, is its
-marker's), scores them by the kit's rule (`nnkit.grade.scoring`), and writes the step's `result`
-output the way GitHub Classroom's `autograding-command-grader` does: base64 of the JSON
+marker's), or against the code of `notebooks/FILE.ipynb` when the student worked there and left
+the exercise file the stub, scores them by the kit's rule (`nnkit.grade.scoring`), and writes
+the step's `result` output the way GitHub Classroom's `autograding-command-grader` does: base64 of the JSON
 `{version: 1, status, max_score, tests: [{name, status, score, message, test_code, filename,
 line_no, duration}]}`, appended as `result=…` to the file `$GITHUB_OUTPUT` names. Its tests are
 the file's exercise ids, each scoring the points the kit gives it, so the reporter
@@ -18,7 +19,9 @@ import argparse
 import base64
 import json
 import os
+import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -26,6 +29,7 @@ from nnkit.course import catalog, layout
 from nnkit.grade import scoring
 from nnkit.i18n.lang import _
 from nnkit.publish import points
+from nnkit.submission.started import started
 
 OUTPUT = "result"
 MAX_MESSAGE = 4000
@@ -39,8 +43,32 @@ def run_checks(stem: str) -> tuple[list[dict], str]:
     if not checks.is_file():
         return [], _("The public checks {path} are missing: restore the file from the assignment's "
                      "template repository.").format(path=f"exercises/{checks.name}")
-    verdicts, problems = public_checks.run_checks([e.id for e in catalog.exercises() if e.file == stem])
+    ids = [e.id for e in catalog.exercises() if e.file == stem]
+    worked = notebook_code(stem)
+    if worked is None:
+        verdicts, problems = public_checks.run_checks(ids)
+    else:
+        with tempfile.TemporaryDirectory(prefix="nnkit-classroom-") as folder:
+            for name in (f"{other}.py" for other in catalog.files()):
+                if (layout.exercises_dir() / name).is_file():
+                    shutil.copy(layout.exercises_dir() / name, folder)
+            (Path(folder) / f"{stem}.py").write_text(worked, encoding="utf-8")
+            verdicts, problems = public_checks.run_checks(ids, folder)
     return [verdict.to_dict() for verdict in verdicts], "; ".join(problems)
+
+
+def notebook_code(stem: str) -> str | None:
+    """The code of `notebooks/<stem>.ipynb` when the student worked there and left
+    `exercises/<stem>.py` the stub (`nnkit.submission.started`), else None: the file is checked."""
+    from nnkit.notebooks.to_python import python_files_from_notebook
+
+    notebook = layout.course_root() / "notebooks" / f"{stem}.ipynb"
+    exercise_file = layout.exercises_dir() / f"{stem}.py"
+    if not notebook.is_file() or (exercise_file.is_file() and started(
+            exercise_file.read_text(encoding="utf-8", errors="replace"), stem)):
+        return None
+    code = python_files_from_notebook(notebook).get(f"{stem}.py")
+    return code if code is not None and started(code, stem) else None
 
 
 def result(stem: str, tests: list[dict], problem: str = "", seconds: float = 0.0) -> dict:

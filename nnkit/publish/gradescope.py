@@ -47,8 +47,8 @@ apt-get update -qq
 apt-get install -y -qq python3 python3-venv python3-pip bubblewrap >/dev/null
 python3 -m venv /autograder/venv
 /autograder/venv/bin/pip install -q --index-url https://download.pytorch.org/whl/cpu torch==2.13.0
-# nbformat and jupytext read notebook submissions
-/autograder/venv/bin/pip install -q /autograder/source/kit "nbformat>=5.9" "jupytext>=1.16"
+# the notebook-code extra (nbformat, jupytext) reads notebook submissions
+/autograder/venv/bin/pip install -q "/autograder/source/kit[notebook-code]"
 """
 
 RUN_AUTOGRADER = """\
