@@ -21,11 +21,11 @@ or a tuple of ints); the arguments are the call's, as sent and as they came back
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
 import torch
@@ -52,19 +52,19 @@ class Case:
     args_after: Sequence | None = None
     tolerance: Mapping[str, float] = field(default_factory=lambda: dict(FLOAT32))
 
-    @cached_property
+    @functools.cached_property
     def values(self) -> tuple[torch.Tensor, torch.Tensor] | None:
         """got and expected as float64 tensors, when both are numbers, lists of numbers or tensors."""
         got, want = _as_tensor(self.got), _as_tensor(self.expected)
         return None if got is None or want is None else (got, want)
 
-    @cached_property
+    @functools.cached_property
     def floating(self) -> bool:
         """The answer is real-valued (a float tensor, a float or a list of floats), so that scales
         and signs mean something; counts and shapes are not."""
         return _is_floating(self.expected) and _is_floating(self.got)
 
-    @cached_property
+    @functools.cached_property
     def inputs(self) -> list[tuple[str, torch.Tensor]]:
         """The tensor arguments, each with its position (1-based) or keyword."""
         named = [(str(i + 1), arg) for i, arg in enumerate(self.args)] + list(self.kwargs.items())
@@ -76,7 +76,7 @@ class Case:
             got, want, rtol=self.tolerance.get("rtol", FLOAT32["rtol"]),
             atol=self.tolerance.get("atol", FLOAT32["atol"]) * max(1.0, abs(scale))))
 
-    @cached_property
+    @functools.cached_property
     def wrong(self) -> tuple[torch.Tensor, torch.Tensor] | None:
         """`values`, when they differ (only a wrong answer has properties to explain)."""
         values = self.values
@@ -84,6 +84,15 @@ class Case:
 
 
 Diagnosis = Callable[[Case], str]
+
+
+def _of_wrong_values(diagnosis: Callable[[Case, torch.Tensor, torch.Tensor], str]) -> Diagnosis:
+    """A diagnosis of the got and expected values, asked only of a wrong answer that has them."""
+    @functools.wraps(diagnosis)
+    def ask(case: Case) -> str:
+        values = case.wrong
+        return "" if values is None else diagnosis(case, *values)
+    return ask
 
 
 def explain(got: Any, expected: Any, args: Sequence = (), kwargs: Mapping[str, Any] | None = None, *,
@@ -148,13 +157,10 @@ def size_one_dimension(case: Case) -> str:
     ).format(**shapes)
 
 
-def transposed(case: Case) -> str:
+@_of_wrong_values
+def transposed(case: Case, got: torch.Tensor, want: torch.Tensor) -> str:
     """The expected tensor transposed, or with its dimensions in another order."""
-    values = case.wrong
-    if values is None or type(case.expected) is not torch.Tensor:
-        return ""
-    got, want = values
-    if got.dim() != want.dim() or got.dim() < 2:
+    if type(case.expected) is not torch.Tensor or got.dim() != want.dim() or got.dim() < 2:
         return ""
     if case.close(got, want.transpose(-2, -1)):
         if want.dim() == 2:
@@ -168,12 +174,9 @@ def transposed(case: Case) -> str:
     return ""
 
 
-def reordered(case: Case) -> str:
+@_of_wrong_values
+def reordered(case: Case, got: torch.Tensor, want: torch.Tensor) -> str:
     """The expected rows (or values of a list) in reverse or in another order."""
-    values = case.wrong
-    if values is None:
-        return ""
-    got, want = values
     if got.shape != want.shape or got.dim() == 0 or not 2 <= len(want) <= MAX_ROWS \
             or not _distinct_rows(case, want):
         return ""
@@ -187,12 +190,9 @@ def reordered(case: Case) -> str:
     return ""
 
 
-def off_by_one(case: Case) -> str:
+@_of_wrong_values
+def off_by_one(case: Case, got: torch.Tensor, want: torch.Tensor) -> str:
     """A list or table one item short or long at one end, or shifted by one place."""
-    values = case.wrong
-    if values is None:
-        return ""
-    got, want = values
     if got.dim() == 0 or got.dim() != want.dim() or got.shape[1:] != want.shape[1:]:
         return ""
     rows, first, last = want.dim() > 1, _item(want, 0), _item(want, -1)
@@ -232,12 +232,11 @@ def off_by_one(case: Case) -> str:
     return ""
 
 
-def sums_along_other_dim(case: Case) -> str:
+@_of_wrong_values
+def sums_along_other_dim(case: Case, got: torch.Tensor, want: torch.Tensor) -> str:
     """Values that add up to 1 (softmax-like) along another dim than the expected ones do."""
-    values = case.wrong
-    if values is None or type(case.got) is not torch.Tensor or not case.floating:
+    if type(case.got) is not torch.Tensor or not case.floating:
         return ""
-    got, want = values
     if got.shape != want.shape or got.dim() < 2 or not (torch.isfinite(got).all() and (got >= 0).all()
                                                         and (want >= 0).all()):
         return ""
@@ -252,25 +251,23 @@ def sums_along_other_dim(case: Case) -> str:
              "{wanted}.").format(found=found[0], wanted=wanted[0])
 
 
-def opposite_sign(case: Case) -> str:
+@_of_wrong_values
+def opposite_sign(case: Case, got: torch.Tensor, want: torch.Tensor) -> str:
     """The expected values with the opposite sign."""
-    values = case.wrong
-    if values is None or not case.floating:
+    if not case.floating:
         return ""
-    got, want = values
     if not (want.abs() > case.tolerance.get("atol", FLOAT32["atol"])).any() or not case.close(got, -want):
         return ""
     return ngettext("Your result has the opposite sign of the expected one.",
                     "Your values have the opposite sign of the expected ones.", want.numel())
 
 
-def scaled(case: Case) -> str:
+@_of_wrong_values
+def scaled(case: Case, got: torch.Tensor, want: torch.Tensor) -> str:
     """The expected values times a constant: 100 (percent against fraction), the number of entries
     or rows of an input (sum against mean), or any factor the values themselves determine."""
-    values = case.wrong
-    if values is None or not case.floating:
+    if not case.floating:
         return ""
-    got, want = values
     if got.shape != want.shape or not torch.isfinite(got).all() or not (want != 0).any():
         return ""
     factor = float((got * want).sum() / (want * want).sum())
