@@ -24,6 +24,13 @@ def test_build_check_passes_on_the_committed_files():
     assert command.run(check=True, root=ROOT) == 0
 
 
+def test_the_english_stubs_come_out_the_same_whatever_language_the_author_speaks():
+    from nnkit.i18n import lang
+
+    with lang.speaking("ru"):
+        assert command.run(check=True, root=ROOT) == 0
+
+
 def test_build_check_fails_after_a_solution_is_edited(kit: Path, capsys):
     solution = kit / "solutions" / "05_losses.py"
     solution.write_text(solution.read_text().replace("Loss functions", "Losses, edited"))

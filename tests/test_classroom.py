@@ -152,6 +152,18 @@ def total(result: dict) -> float:
     return sum(test["score"] for test in result["tests"])
 
 
+def test_the_template_speaks_the_language_chosen_and_refuses_one_the_course_lacks():
+    from nnkit.i18n import lang
+
+    with lang.speaking("ru"):
+        russian = classroom.template_files(ROOT)
+    english = classroom.template_files(ROOT, "en")
+    assert "# # 03 · Функции активации" in russian["exercises/03_activations.py"].decode()
+    assert "# # 03 · Activation functions" in english["exercises/03_activations.py"].decode()
+    with pytest.raises(ValueError, match="no xx edition"):
+        classroom.template_files(ROOT, "xx")
+
+
 def test_each_step_writes_a_command_grader_result_for_its_file(results):
     for (_copy, stem), result in results.items():
         assert result["version"] == 1 and result["max_score"] == FILE_POINTS[stem]

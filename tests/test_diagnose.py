@@ -260,3 +260,16 @@ def test_a_value_error_names_both_shapes_in_any_rendering_that_holds_the_four_si
         expect.raises(out, "ValueError", "the shapes do not fit", mentions=(4, 2, 2, 3))
     assert caught.value.named == "diagnosis"
     assert "does not hold the numbers 4, 2, 2, 3" in caught.value.message
+
+
+def test_the_count_of_entries_that_differ_uses_the_checks_own_tolerance():
+    from nnkit.harness import expect
+    from nnkit.harness.failures import CheckFailure
+    from nnkit.submission.proxy import Outcome
+
+    X = torch.linspace(990.0, 1000.0, 10).reshape(1, 10)  # entries above 100: the 1e-4 tolerance
+    want = torch.softmax(X, dim=1)
+    got = want + torch.tensor([[5e-4] + [5e-5] * 9])
+    with pytest.raises(CheckFailure) as caught:
+        expect.tensor(Outcome("03_activations.softmax", (X, 1), {}, value=got), want)
+    assert "(1 of 10 entries differ)" in caught.value.message, caught.value.message

@@ -116,8 +116,9 @@ def test_a_record_with_a_grader_problem_is_graded_again(tmp_path):
     assert resume.load(tmp_path, "ann", "f") is None
 
 
-def test_a_damaged_record_is_graded_again_not_an_error(tmp_path):
-    resume.record_path(tmp_path, "ann").write_text('{"fingerprint": "f", "rec')
+@pytest.mark.parametrize("text", ['{"fingerprint": "f", "rec', "null", "[]", '"f"', '{"fingerprint": "f"}'])
+def test_a_damaged_record_is_graded_again_not_an_error(tmp_path, text):
+    resume.record_path(tmp_path, "ann").write_text(text)
     assert resume.load(tmp_path, "ann", "f") is None
 
 

@@ -81,6 +81,23 @@ def test_a_result_without_students_says_nothing_was_graded_and_still_validates()
     assert result["score"] == 0 and "empty.zip is empty" in result["output"]
 
 
+def test_a_grader_failure_tells_the_student_grading_did_not_happen_instead_of_a_zero_per_exercise():
+    failed = {**HAND_MADE["students"][0], "tests": [], "grader_problems": ["the grading job died; see x.log"]}
+    result = gradescope.convert({"class_problems": [], "students": [failed]})
+    jsonschema.validate(result, SCHEMA)
+    assert result["score"] == 0 and "could not grade this submission" in result["output"]
+    assert [t["name"] for t in result["tests"]] == ["Grading"], "no exercise may look graded"
+    assert "x.log" not in json.dumps(result), "the grader's own problems are for the instructor"
+
+
+def test_the_gradescope_entry_point_needs_no_babel_which_its_container_does_not_install():
+    blocked = ("import sys, runpy; sys.modules['babel'] = None; sys.argv[1:] = ['--help'];"
+               " runpy.run_module('nnkit.publish.gradescope', run_name='__main__')")
+    done = subprocess.run([sys.executable, "-c", blocked], capture_output=True, text=True, timeout=120,
+                          check=False)
+    assert done.returncode == 0 and "--visibility" in done.stdout, done.stderr
+
+
 def test_the_schema_rejects_what_gradescope_would_reject():
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({"tests": [{"name": "x", "visibility": "sometimes"}], "score": 1}, SCHEMA)

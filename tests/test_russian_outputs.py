@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import html
+import io
 import json
 import os
 import subprocess
@@ -66,8 +67,15 @@ def test_the_terminal_speaks_russian_only(graded):
 
 
 def test_the_russian_run_grades_exactly_as_the_english_one(graded):
-    with (graded / "grades.csv").open(encoding="utf-8") as handle:
-        rows = {row["student"]: row for row in csv.DictReader(handle)}
+    english = graded.parent / "out-english"
+    command = [sys.executable, "-m", "nnkit", "grade", str(graded.parent / "class"), "--out", str(english),
+               "--jobs", "2"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False,
+                          env={**os.environ, **ENGLISH})
+    assert done.returncode == 0, done.stdout + done.stderr
+    russian_csv = (graded / "grades.csv").read_text(encoding="utf-8")
+    assert russian_csv == (english / "grades.csv").read_text(encoding="utf-8")
+    rows = {row["student"]: row for row in csv.DictReader(io.StringIO(russian_csv))}
     assert list(next(iter(rows.values()))) == ["student", *POINTS, "total", "max_total"]
     for student in demo.students():
         lost = {i for i, points in POINTS.items() if float(rows[student.id][i]) < points}

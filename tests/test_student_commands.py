@@ -110,3 +110,27 @@ def test_watch_polling_notices_a_saved_file(tmp_path: Path):
     target.write_text("x = 2\n")
     os.utime(target, ns=(time.time_ns() + 10**9, time.time_ns() + 10**9))
     assert next(changes) is None
+
+
+def test_one_ctrl_c_stops_watch_while_it_waits_for_file_events(tmp_path: Path):
+    import shutil
+    import signal
+
+    from students import wait_for
+
+    for part in ("exercises", "data"):
+        shutil.copytree(ROOT / part, tmp_path / part, ignore=shutil.ignore_patterns("__pycache__"))
+    log = tmp_path / "watch.log"
+    with log.open("w") as out:
+        process = subprocess.Popen([sys.executable, "-m", "nnkit", "watch"], cwd=tmp_path, stdout=out,
+                                   stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    try:
+        wait_for(log, "Watching for saves", 1)
+        time.sleep(1.0)  # into watchfiles' wait for events
+        process.send_signal(signal.SIGINT)
+        code = process.wait(timeout=30)
+    finally:
+        process.kill()
+        process.wait()
+    assert code == 0, log.read_text(errors="replace")
+    assert "polling instead" not in log.read_text(errors="replace")

@@ -199,16 +199,19 @@ TIMED = {"08_training": """
 
 def test_a_call_is_stopped_when_it_uses_up_its_processor_time(tmp_path):
     student = local_submission(folder_with(tmp_path, TIMED))
-    out = student.call("08_training.busy", 0, cpu_limit=0.3)
-    assert out.stopped and 0.3 <= out.cpu_seconds < 1.0, (out.stopped, out.cpu_seconds, out.error)
+    limit = 0.3
+    out = student.call("08_training.busy", 0, cpu_limit=limit)
+    assert out.stopped and limit <= out.cpu_seconds < 3 * limit, (out.stopped, out.cpu_seconds, out.error)
     caught = failure(expect.result, out)
     assert caught.kind == "timeout" and "used up its limit of 0.30 s of processor time" in caught.message
 
 
 def test_time_spent_waiting_is_not_charged(tmp_path):
     student = local_submission(folder_with(tmp_path, TIMED))
-    out = student.call("08_training.sleepy", 0.5, cpu_limit=0.2)
-    assert out.value == 0.5 and not out.stopped and out.cpu_seconds < 0.1, (out.stopped, out.cpu_seconds)
+    limit, asleep = 0.2, 0.5
+    out = student.call("08_training.sleepy", asleep, cpu_limit=limit)
+    assert out.value == asleep and not out.stopped, (out.stopped, out.cpu_seconds)
+    assert out.cpu_seconds < limit / 2, "half a second asleep is charged as processor time"
     assert expect.within(out, 0.1) == out.cpu_seconds
 
 
@@ -231,7 +234,7 @@ def test_torchs_lazy_imports_are_paid_before_the_clock_starts(tmp_path):
     runs = [subprocess.run([sys.executable, "-c", script, kind], capture_output=True, text=True, check=True,
                            timeout=300) for kind in ("raw", "call")]
     raw, measured = (float(run.stdout) for run in runs)
-    assert measured < 0.1 < raw, (raw, measured)
+    assert 5 * measured < raw, (raw, measured)
 
 
 def test_fit_iriss_budget_lets_a_few_hundred_adam_steps_fit_and_never_ten_thousand(tmp_path):

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from nnkit.build import editions
-from nnkit.build.stubs import MarkerError, make_stub, solution_ids
+from nnkit.build.stubs import MarkerError, solution_ids
 from nnkit.course import catalog, layout
 from nnkit.i18n import catalogs, lang
 from nnkit.i18n.lang import _, ngettext
@@ -23,9 +23,8 @@ def targets(root: Path) -> list[Target]:
     made: list[Target] = []
     codes = [lang.SOURCE, *editions.languages(root)]
     for stem in catalog.files():
-        source = root / "solutions" / f"{stem}.py"
         made.append((root / "exercises" / f"{stem}.py",
-                     lambda source=source, stem=stem: make_stub(source.read_text(), stem)))
+                     lambda stem=stem: editions.stub(root, stem, lang.SOURCE)))
         for code in codes:
             made.append((editions.nbgrader_folder(root, code) / stem / f"{stem}.ipynb",
                          lambda stem=stem, code=code: make_notebook(editions.solution(root, stem, code),
@@ -46,7 +45,7 @@ def consistency_problems(root: Path) -> list[str]:
         if not path.is_file():
             problems.append(_("solutions/{stem}.py is missing").format(stem=stem))
             continue
-        found += solution_ids(path.read_text(), stem)
+        found += solution_ids(path.read_text(encoding="utf-8"), stem)
     problems += [_("{id} is in exercises/info.toml but has no solution region").format(id=i)
                  for i in table if i not in found]
     problems += [_("{id} has a solution region but no row in exercises/info.toml").format(id=i)
@@ -70,13 +69,13 @@ def run(check: bool = False, root: Path | None = None) -> int:
         except MarkerError as error:
             print(_("cannot build {name}: {error}").format(name=path.name, error=error), file=sys.stderr)
             return 1
-        current = path.read_text() if path.is_file() else None
+        current = path.read_text(encoding="utf-8") if path.is_file() else None
         if current == text:
             continue
         stale.append(path.relative_to(root))
         if not check:
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text)
+            path.write_text(text, encoding="utf-8")
     missing = translated.untranslated
     if missing:
         print(ngettext("{count} entry of the translation catalogs is untranslated or fuzzy (translate it, "

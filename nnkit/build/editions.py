@@ -14,11 +14,12 @@ from pathlib import Path
 
 from nnkit.build.stubs import make_stub
 from nnkit.i18n import course, lang, prose
-from nnkit.i18n.catalogs import PUBLIC
 
 
 def languages(root: Path) -> list[str]:
     """The languages of the course's editions besides English."""
+    from nnkit.i18n.catalogs import PUBLIC  # Babel: only course authors build, graders need not have it
+
     return [code for code in PUBLIC.languages(root) if code != lang.SOURCE]
 
 

@@ -41,8 +41,6 @@ def run(class_dir: Path, out: Path, jobs: int | None = None, timeout: float = 10
 def grade_class(class_dir: Path, out: Path, jobs: int | None, timeout: float, total: float,
                 console: Console | None, fresh: bool, roster_file: Path | None = None,
                 missing_as_zero: bool = False) -> int:
-    from nnkit.grade import jobs as pool
-
     console = console or Console(highlight=False)
     class_dir, out = Path(class_dir), Path(out)
     if not class_dir.is_dir():
@@ -76,6 +74,8 @@ def grade_class(class_dir: Path, out: Path, jobs: int | None, timeout: float, to
               for student, entry in entries.items()]
     limits = Limits(call_seconds=timeout, total_seconds=total)
     isolation = bwrap.detect()
+    from nnkit.grade import jobs as pool  # imports torch: only once the arguments are known good
+
     settings = pool.default_settings(work, limits, isolation, course)
     batch = resume.batch_fingerprint(settings.course, settings.data, limits)
 
@@ -107,6 +107,9 @@ def grade_class(class_dir: Path, out: Path, jobs: int | None, timeout: float, to
             "written: run the same command again to grade the rest.", len(staged)).format(
                 done=len(records), count=len(staged), folder=work)) + "[/]")
         return 130
+    except (RuntimeError, OSError) as error:  # no job could start, or none could be launched
+        console.print("[red]" + escape(_("Cannot grade now: {reason}").format(reason=error)) + "[/]")
+        return 1
     finally:
         claim.release()
 

@@ -14,11 +14,12 @@ from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
 
-from nnkit.build.stubs import make_stub
+from nnkit.build import editions
 from nnkit.course import catalog, layout
 from nnkit.course.tomlcompat import tomllib
 from nnkit.grade import command as grade
 from nnkit.grade.output.reports import safe_name
+from nnkit.i18n import lang
 from nnkit.i18n.course import _ as course_text
 from nnkit.i18n.lang import _
 
@@ -48,7 +49,7 @@ def source(student: DemoStudent, stem: str, root: Path) -> str:
     if student.base == "exercises" and (root / "exercises" / f"{stem}.py").is_file():
         text = (root / "exercises" / f"{stem}.py").read_text(encoding="utf-8")
     elif student.base == "exercises":
-        text = make_stub((root / "solutions" / f"{stem}.py").read_text(encoding="utf-8"), stem)
+        text = editions.stub(root, stem, lang.SOURCE)
     else:
         text = (root / "solutions" / f"{stem}.py").read_text(encoding="utf-8")
     return text + student.snippets.get(stem, "")

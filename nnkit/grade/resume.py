@@ -72,7 +72,7 @@ def load(work: Path, student: str, fingerprint: str) -> dict | None:
     except (OSError, ValueError):
         return None
     record = kept.get("record") if isinstance(kept, dict) else None
-    if kept.get("fingerprint") != fingerprint or not isinstance(record, dict):
+    if not isinstance(record, dict) or kept.get("fingerprint") != fingerprint:
         return None
     if record.get("student") != student or record.get("grader_problems"):
         return None

@@ -25,7 +25,7 @@ from pathlib import Path
 from nnkit.course import catalog
 from nnkit.i18n.lang import N_, _
 from nnkit.submission.source import MAX_SOURCE_BYTES, SourceProblem, read_source
-from nnkit.submission.started import started
+from nnkit.submission.started import notebook_stands_for_the_file, started
 
 MAX_ZIP_BYTES = 64 * 1024 * 1024
 MAX_MEMBERS = 2000
@@ -143,7 +143,7 @@ def select(members: list[Member], staged: Staged) -> None:
         return
     home = max(sorted(counts), key=lambda folder: (counts[folder], -len(folder))) if counts else None
     if len(counts) > 1:
-        others = [("/".join(f) or "(top)") for f in sorted(counts) if f != home]
+        others = [("/".join(f) or _("the top folder")) for f in sorted(counts) if f != home]
         staged.problems.append(Problem("ambiguous", _("Exercise files in several folders; graded {graded}, "
                                                       "ignored {ignored}.").format(
                                                           graded="/".join(home) or _("the top folder"),
@@ -239,11 +239,12 @@ def _take_notebook(member: Member, staged: Staged) -> None:
         return
     for name, text in files.items():
         stem = name.removesuffix(".py")
-        if name in staged.files and not started(text, stem):
-            continue  # the untouched notebook beside a file: a Classroom repository has both
-        if name in staged.files and started(staged.files[name].decode("utf-8", "replace"), stem):
-            staged.problems.append(Problem("ignored_file", _("{path}: {name} was handed in too; graded "
-                                                             "{name}.").format(path=member.path, name=name)))
+        handed_in = staged.files.get(name)
+        file_text = handed_in.decode("utf-8", "replace") if handed_in is not None else None
+        if not notebook_stands_for_the_file(file_text, text, stem):
+            if started(text, stem):  # both worked on (an untouched notebook beside a file is no news)
+                staged.problems.append(Problem("ignored_file", _(
+                    "{path}: {name} was handed in too; graded {name}.").format(path=member.path, name=name)))
         elif len(text.encode()) > MAX_SOURCE_BYTES:
             staged.problems.append(Problem("too_large", _("{path}: its code is over {limit} KiB; "
                                                           "ignored.").format(path=member.path,

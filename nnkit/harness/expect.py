@@ -30,7 +30,6 @@ from nnkit.wire.codec import Handle
 
 KNOWN_MISTAKE = N_("This looks like a known mistake: {message}")
 STABILITY_MAGNITUDE = 100.0
-FLOAT32_TOLERANCE = {"rtol": 1.3e-6, "atol": 1e-5}  # torch.testing.assert_close's float32 defaults
 STABILITY_TOLERANCE = 1e-4
 # A known mistake's explanation → the value it gives; or a function computing that mapping, called
 # only when an answer is wrong (the mistakes of a training loop cost a training run each).
@@ -95,7 +94,7 @@ def fail(out: Outcome, expected: str, got: str, advice: str | Known | None = "",
 def explained(out: Outcome, got: Any, expected: Any, tol: Mapping[str, float] | None = None) -> str:
     """What a property diagnosis (`properties.explain`) finds in a wrong answer, or ""."""
     return properties.explain(got, expected, out.args, out.kwargs, args_after=out.args_after,
-                            tolerance=tol or FLOAT32_TOLERANCE)
+                            tolerance=tol or properties.FLOAT32)
 
 
 def fail_explained(out: Outcome, expected: str, got: str, known_mistake: Known | None, value: Any,
@@ -119,7 +118,7 @@ def tolerance(out: Outcome) -> dict:
         if type(arg) is torch.Tensor and arg.is_floating_point() and arg.numel() \
                 and arg.detach().abs().max().item() > STABILITY_MAGNITUDE:
             return {"atol": STABILITY_TOLERANCE, "rtol": STABILITY_TOLERANCE}
-    return dict(FLOAT32_TOLERANCE)  # float64 results too: assert_close's own float64 default is tighter
+    return dict(properties.FLOAT32)  # float64 results too: assert_close's own float64 default is tighter
 
 
 def _close(got: torch.Tensor, expected: torch.Tensor, tol: dict) -> bool:
@@ -171,7 +170,7 @@ def tensor(out: Outcome, expected: torch.Tensor, *, mistakes: Mistakes | None = 
                        diagnose(got, mistakes, tol, expected), got, expected, tol,
                        _shape_advice(got, expected))
     if not _close(got, expected, tol):
-        fail_explained(out, show(expected), show(got) + _mismatch(got, expected),
+        fail_explained(out, show(expected), show(got) + _mismatch(got, expected, tol),
                        diagnose(got, mistakes, tol, expected), got, expected, tol)
     noted(out, got, expected)
     return got
@@ -586,12 +585,13 @@ def _shape_advice(got: torch.Tensor, expected: torch.Tensor) -> str:
     return _("Check the shapes in your formula.")
 
 
-def _mismatch(got: torch.Tensor, expected: torch.Tensor) -> str:
+def _mismatch(got: torch.Tensor, expected: torch.Tensor, tol: dict) -> str:
+    """The inf/nan hint, or how many entries are off by the check's own tolerance."""
     if got.is_floating_point() and not torch.isfinite(got).all() and torch.isfinite(expected).all():
         return " " + _("(it holds inf or nan: is the formula numerically stable?)")
     if got.numel() <= 1:
         return ""
-    wrong = ~torch.isclose(got.double(), expected.double(), rtol=1.3e-6, atol=1e-5)
+    wrong = ~torch.isclose(got.double(), expected.double(), rtol=tol["rtol"], atol=tol["atol"])
     return " " + ngettext("({wrong} of {count} entry differs)", "({wrong} of {count} entries differ)",
                           got.numel()).format(wrong=int(wrong.sum()), count=got.numel())
 

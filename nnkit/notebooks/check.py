@@ -27,12 +27,10 @@ from nnkit.submission.proxy import local_submission
 from nnkit.testing import run as runner
 from nnkit.testing.verdict import Verdict, advice
 
-PUBLIC, HIDDEN = "exercises", "autograder"
-
 
 def checks_file(stem: str, hidden: bool = False) -> Path | None:
     """The checks of exercise file `stem`: the course's (found from the kernel's folder)."""
-    found = layout.checks_of(layout.course_root() / (HIDDEN if hidden else PUBLIC), [stem])
+    found = layout.checks_of(layout.hidden_tests_dir() if hidden else layout.exercises_dir(), [stem])
     return found[0].resolve() if found else None
 
 

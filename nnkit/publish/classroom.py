@@ -15,7 +15,6 @@ all-or-nothing `autograding-command-grader`, so Classroom shows the kit's points
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from nnkit.course import catalog, layout
@@ -88,31 +87,23 @@ def workflow() -> str:
             + REPORTER.format(env=env, runners=",".join(ids)))
 
 
-def template_files(root: Path) -> release.Files:
-    """Every file of the template repository."""
-    files = release.student_bundle(root)
+def template_files(root: Path, code: str | None = None) -> release.Files:
+    """Every file of the template repository, in the edition `code` (default: the language chosen)."""
+    files = release.student_bundle(root, release.edition(root, code))
     files[WORKFLOW] = workflow().encode()
     return files
 
 
 def build(out: Path, root: Path | None = None, force: bool = False) -> Path:
     out = Path(out).resolve()
-    if out.exists() and not (out.is_dir() and not any(out.iterdir())) and not force:
-        raise FileExistsError(_("{path} exists and is not an empty folder: choose another, or add "
-                                "--force to replace it.").format(path=out))
-    files = template_files(root or layout.course_root())
-    if out.is_dir():
-        shutil.rmtree(out)
-    elif out.exists():
-        out.unlink()
-    release.write_tree(files, out)
+    release.replace_folder(out, template_files(root or layout.course_root()), force)
     return out
 
 
 def run(out: Path, force: bool = False) -> int:
     try:
         folder = build(out, force=force)
-    except FileExistsError as error:
+    except (FileExistsError, ValueError) as error:
         print(error)
         return 1
     except ImportError as error:

@@ -29,7 +29,7 @@ from nnkit.course import catalog, layout
 from nnkit.grade import scoring
 from nnkit.i18n.lang import _
 from nnkit.publish import points
-from nnkit.submission.started import started
+from nnkit.submission.started import notebook_stands_for_the_file
 
 OUTPUT = "result"
 MAX_MESSAGE = 4000
@@ -64,11 +64,13 @@ def notebook_code(stem: str) -> str | None:
 
     notebook = layout.course_root() / "notebooks" / f"{stem}.ipynb"
     exercise_file = layout.exercises_dir() / f"{stem}.py"
-    if not notebook.is_file() or (exercise_file.is_file() and started(
-            exercise_file.read_text(encoding="utf-8", errors="replace"), stem)):
+    if not notebook.is_file():
         return None
+    file_text = None
+    if exercise_file.is_file():
+        file_text = exercise_file.read_text(encoding="utf-8", errors="replace")
     code = python_files_from_notebook(notebook).get(f"{stem}.py")
-    return code if code is not None and started(code, stem) else None
+    return code if code is not None and notebook_stands_for_the_file(file_text, code, stem) else None
 
 
 def result(stem: str, tests: list[dict], problem: str = "", seconds: float = 0.0) -> dict:

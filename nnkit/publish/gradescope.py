@@ -105,6 +105,12 @@ def run(out: Path, visibility: str = "visible") -> int:
 
 # ---------------------------------------------------------------- converting results
 
+def could_not_grade() -> str:
+    """The student's whole feedback when the grader, not the submission, failed."""
+    return _("The autograder could not grade this submission. Your instructor can see why in the "
+             "autograder's output.")
+
+
 def convert(results: dict, feedback: str = "", notes: list[str] | None = None,
             visibility: str = "visible") -> dict:
     """Gradescope's results.json from `nnkit grade`'s results.json for a one-student class."""
@@ -113,6 +119,9 @@ def convert(results: dict, feedback: str = "", notes: list[str] | None = None,
     if not students:
         return failure("\n".join(problems) or _("No submission was found to grade."))
     record = students[0]
+    if record.get("grader_problems"):  # the grader failed, not the student: no 0 that looks earned
+        print("\n".join(record["grader_problems"]))
+        return failure(could_not_grade())
     problems += [p["message"] for p in record.get("problems", [])]
     tests = []
     if problems:
@@ -192,8 +201,7 @@ def grade(root: Path, course: Path | None = None, visibility: str = "visible") -
         except (OSError, ValueError, KeyError) as error:
             print(_("nnkit grade exited with {code} and no usable results.json: {error}").format(code=code,
                                                                                                 error=error))
-            gradescope = failure(_("The autograder could not grade this submission. Your instructor can see "
-                                   "why in the autograder's output."))
+            gradescope = failure(could_not_grade())
     temporary = target.with_name(target.name + ".tmp")
     temporary.write_text(json.dumps(gradescope, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     temporary.replace(target)

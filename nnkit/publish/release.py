@@ -143,25 +143,35 @@ def write_zip(files: Files, path: Path, prefix: str = "") -> None:
     temporary.replace(path)
 
 
-def build(out: Path, root: Path | None = None, force: bool = False,
-          code: str | None = None) -> tuple[Path, Path]:
-    """Write the bundle of the edition `code` (default: the language chosen) to OUT/ and OUT.zip;
-    return both paths."""
-    root = root or layout.course_root()
+def edition(root: Path, code: str | None = None) -> str:
+    """The language `code` (default: the one chosen), once the course is known to have it."""
     code = code or lang.language()
-    out = Path(out).resolve()
-    if out.exists() and not (out.is_dir() and not any(out.iterdir())) and not force:
-        raise FileExistsError(_("{folder} exists and is not an empty folder (use --force to replace "
-                                "it)").format(folder=out))
     if code != lang.SOURCE and code not in editions.languages(root):
         raise ValueError(_("the course has no {language} edition: its catalog "
                                 "exercises/locale/{language}/ is missing").format(language=code))
-    files = student_bundle(root, code)
+    return code
+
+
+def replace_folder(out: Path, files: Files, force: bool) -> None:
+    """Write `files` as the folder `out`, which must be empty or missing unless `force`."""
+    if out.exists() and not (out.is_dir() and not any(out.iterdir())) and not force:
+        raise FileExistsError(_("{folder} exists and is not an empty folder (use --force to replace "
+                                "it)").format(folder=out))
     if out.is_dir():
         shutil.rmtree(out)
     elif out.exists():
         out.unlink()
     write_tree(files, out)
+
+
+def build(out: Path, root: Path | None = None, force: bool = False,
+          code: str | None = None) -> tuple[Path, Path]:
+    """Write the bundle of the edition `code` (default: the language chosen) to OUT/ and OUT.zip;
+    return both paths."""
+    root = root or layout.course_root()
+    out = Path(out).resolve()
+    files = student_bundle(root, edition(root, code))
+    replace_folder(out, files, force)
     archive = out.with_name(out.name + ".zip")
     write_zip(files, archive, prefix=f"{out.name}/")
     return out, archive

@@ -33,8 +33,10 @@ def in_process(job: Job) -> tuple[list[Verdict], str | None]:
                      "its README says: pip install torch==2.13.0 -e .").format(
                          library=error.name or _("a library"), error=error)
     except Exception as error:
-        log = Path(tempfile.gettempdir()) / "nnkit-check-error.log"
-        log.write_text(traceback.format_exc(), encoding="utf-8", errors="replace")
+        handle, name = tempfile.mkstemp(prefix="nnkit-check-error-", suffix=".log")  # this user's own
+        log = Path(name)
+        with os.fdopen(handle, "w", encoding="utf-8", errors="replace") as out:
+            out.write(traceback.format_exc())
         return [], _("The checks could not run ({kind}: {error}). Details: {log}").format(
             kind=type(error).__name__, error=error, log=log)
     return verdicts, "; ".join(problems) or None

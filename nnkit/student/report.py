@@ -35,10 +35,6 @@ def by_exercise(chosen: list[Exercise], verdicts: list[Verdict]) -> dict[str, li
     return found
 
 
-def done_count(chosen: list[Exercise], verdicts: list[Verdict]) -> int:
-    return sum(status(v) == "done" for v in by_exercise(chosen, verdicts).values())
-
-
 def show(console: Console, chosen: list[Exercise], verdicts: list[Verdict], folder: Path,
          problem: str | None = None) -> int:
     """Print the report of one run; return the exit status (0 only when every check passed)."""

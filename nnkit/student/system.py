@@ -29,7 +29,9 @@ def detached() -> dict:
     the terminal does not reach it."""
     if hasattr(os, "setsid"):
         return {"start_new_session": True}
-    flags = getattr(subprocess, "DETACHED_PROCESS", 0) | getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)
+    # Windows: a console of its own that is never shown (not DETACHED_PROCESS, no console at all):
+    # the warm processes it starts share it, instead of each opening a window of its own.
+    flags = getattr(subprocess, "CREATE_NO_WINDOW", 0) | getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)
     return {"creationflags": flags} if flags else {}
 
 

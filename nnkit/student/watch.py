@@ -79,6 +79,7 @@ def run(path: Path | None = None, poll: bool = False) -> int:
             try:
                 for _change in event_changes(folder):
                     recheck(warm, folder)
+                return 0  # watchfiles ends its events at Ctrl-C (raise_interrupt=False): stop, no polling
             except (ImportError, OSError, RuntimeError) as error:
                 unavailable = _("File events unavailable ({error}); polling instead.").format(error=error)
                 out.print(f"[yellow]{escape(unavailable)}[/]")

@@ -53,3 +53,9 @@ def started(source: str, stem: str) -> bool:
         if not functions or not all(_only_raises_not_implemented(f) for f in functions):
             return True
     return False
+
+
+def notebook_stands_for_the_file(file_text: str | None, notebook_code: str, stem: str) -> bool:
+    """Whether a notebook, not the exercise file beside it, holds the student's work on `stem`:
+    the file is missing, or is still the stub while the notebook is not."""
+    return file_text is None or (not started(file_text, stem) and started(notebook_code, stem))

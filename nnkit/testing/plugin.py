@@ -85,8 +85,7 @@ def _seeded(request: pytest.FixtureRequest) -> None:
 
 
 def submission_folder(config: pytest.Config) -> Path:
-    option = config.getoption("--nnkit-path")
-    return Path(option).resolve() if option else layout.exercises_dir()
+    return layout.submission_folder(config.getoption("--nnkit-path"))
 
 
 def data_folder(config: pytest.Config, folder: Path) -> Path:

@@ -72,7 +72,7 @@ def encode(value: Any, buffers: list[bytes], on_other: Callable[[Any], Any] | No
     them into handles; the trusted side passes None, so they are refused.
     """
     if depth > MAX_DEPTH:
-        raise CodecError("value nested too deeply")
+        raise CodecError(_("value nested too deeply (more than {depth} levels)").format(depth=MAX_DEPTH))
     kind = type(value)
     if value is None or kind in (bool, int, str):
         if kind is str and len(value) > MAX_STRING:
