@@ -57,10 +57,11 @@ def values(
     for case in cases:
         student_args, args = _sides(case)
         runs.append((submission.call(exercise, *student_args, **kwargs), args))
+    wants = [reference.expected(exercise, *args, **kwargs) for _, args in runs]  # once: train trains
     wrong = []  # indices of the runs with a wrong answer
-    for index, (out, args) in enumerate(runs):
+    for index, (out, _args) in enumerate(runs):
         try:
-            reference.compare(out, reference.expected(exercise, *args, **kwargs), {}, labels)
+            reference.compare(out, wants[index], {}, labels)
         except CheckFailure as failure:
             if failure.kind not in ("failed", "error"):
                 raise
@@ -73,12 +74,10 @@ def values(
                   and all(mistake not in known or _matches(out, known[mistake], labels)
                           for (out, _), known in zip(runs, found))]
     for index in wrong:
-        out, args = runs[index]
         if any(mistake in found[index] for mistake in explaining):
-            reference.compare(out, reference.expected(exercise, *args, **kwargs),
+            reference.compare(runs[index][0], wants[index],
                               {m: found[index][m] for m in explaining if m in found[index]}, labels)
-    out, args = runs[wrong[0]]
-    reference.compare(out, reference.expected(exercise, *args, **kwargs), found[wrong[0]], labels)
+    reference.compare(runs[wrong[0]][0], wants[wrong[0]], found[wrong[0]], labels)
 
 
 def _matches(out, value, labels) -> bool:
