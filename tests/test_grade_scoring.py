@@ -57,3 +57,24 @@ def test_grades_csv_has_one_column_per_exercise_in_contract_order_and_sorted_row
     assert [line.split(",")[0] for line in lines[1:]] == ["amy", "zed"]
     assert lines[1].split(",")[-2:] == ["2", "100"]
     assert reports.grades_csv(list(reversed(records))) == reports.grades_csv(records)
+
+
+def test_the_gradebooks_points_per_file_are_the_exact_sums_rounded_once():
+    """A third of every exercise: summing rounded exercise points would print 4.34 for 4.33."""
+    from rich.console import Console
+
+    from nnkit.grade import points, scoring
+    from nnkit.grade.output import reports, terminal
+
+    tests = [{"exercise": e.id, "file": "test_x.py", "test": f"test_{k}",
+              "status": "passed" if k == 0 else "failed", "kind": "" if k == 0 else "failed",
+              "message": "", "output": "", "detail": ""}
+             for e in catalog.exercises() for k in range(3)]
+    record = reports.student_record("ann", "ann", [], {"tests": tests})
+    console = Console(record=True, width=300, color_system=None)
+    terminal.gradebook(console, [record])
+    row = next(line for line in console.export_text().splitlines() if "ann" in line)
+    cells = [cell.strip() for cell in row.split("│")[2:2 + len(catalog.files())]]
+    exact = points.by_file(record["tests"])
+    assert cells == [scoring.text(scoring.number(exact[stem])) for stem in catalog.files()]
+    assert any(value.denominator != 1 for value in exact.values()), "the case must hold fractions"

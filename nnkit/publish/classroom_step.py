@@ -26,9 +26,8 @@ import time
 from pathlib import Path
 
 from nnkit.course import catalog, layout
-from nnkit.grade import scoring
+from nnkit.grade import points, scoring
 from nnkit.i18n.lang import _
-from nnkit.publish import points
 from nnkit.submission.started import notebook_stands_for_the_file
 
 OUTPUT = "result"

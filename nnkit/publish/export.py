@@ -21,10 +21,9 @@ from rich.console import Console
 from rich.markup import escape
 
 from nnkit.course import catalog
-from nnkit.grade import roster, scoring
+from nnkit.grade import points, roster, scoring
 from nnkit.grade.output import reports
 from nnkit.i18n.lang import _, ngettext
-from nnkit.publish import points
 
 DEFAULT_TITLE = "nnkit exercises"  # the total column's title when none is given
 

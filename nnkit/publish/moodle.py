@@ -23,10 +23,10 @@ from pathlib import Path
 
 from rich.console import Console
 
-from nnkit.grade import roster, scoring
+from nnkit.grade import points, roster, scoring
 from nnkit.grade.output import feedback
 from nnkit.i18n.lang import _, ngettext
-from nnkit.publish import export, points
+from nnkit.publish import export
 
 IDENTIFIERS = {"email": (roster.MOODLE_EMAIL, "email"), "idnumber": (roster.MOODLE_IDNUMBER, "lms_id"),
                "username": (roster.MOODLE_USERNAME, "username")}

@@ -17,7 +17,7 @@ from rich.progress import (
 from rich.table import Table
 
 from nnkit.course import catalog
-from nnkit.grade import scoring
+from nnkit.grade import points, scoring
 from nnkit.i18n.lang import N_, _, ngettext
 
 # The gradebook notes a submission problem by its kind, as results.json names it; other languages
@@ -66,7 +66,7 @@ def progress(console: Console, total: int) -> Iterator[Callable[[str], None]]:
 def gradebook(console: Console, records: list[dict]) -> None:
     """Points per exercise file, total and problems, one row a student."""
     files = catalog.files()
-    maxima = {stem: sum(e.points for e in catalog.exercises() if e.file == stem) for stem in files}
+    maxima = points.maxima()
     table = Table(title=_("Gradebook (points per exercise file)"), show_lines=False, pad_edge=False)
     table.add_column(_("student"), no_wrap=True)
     for stem in files:
@@ -74,9 +74,7 @@ def gradebook(console: Console, records: list[dict]) -> None:
     table.add_column(_("total") + f"\n/{sum(maxima.values())}", justify="right", style="bold", no_wrap=True)
     table.add_column(_("notes"))
     for record in sorted(records, key=lambda r: r["student"]):
-        earned = {stem: 0.0 for stem in files}
-        for exercise in record["exercises"]:
-            earned[exercise["id"].split(".")[0]] += exercise["earned"]
+        earned = points.by_file(record["tests"])  # exact fractions, rounded only when printed
         notes = [escape(_(p["kind"]) if p["kind"] in PROBLEMS else p["kind"]) for p in record["problems"]]
         if record.get("grader_problems"):
             notes.append(f"[red]{escape(_('grader problem'))}[/]")
@@ -92,11 +90,8 @@ def gradebook(console: Console, records: list[dict]) -> None:
             notes.append(escape(ngettext("{count} timeout", "{count} timeouts", timeouts).format(
                 count=timeouts)))
         table.add_row(escape(record["student"]),
-                      *(scoring.text(_whole(earned[stem])) for stem in files),
+                      *(scoring.text(scoring.number(earned[stem])) for stem in files),
                       scoring.text(record["total"]),
                       ", ".join(dict.fromkeys(notes)))
     console.print(table)
 
-
-def _whole(value: float) -> int | float:
-    return round(value) if abs(value - round(value)) < 1e-9 else round(value, 2)

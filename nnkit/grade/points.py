@@ -1,7 +1,8 @@
-"""Points per exercise file by the kit's scoring rule, for the LMS columns and the Classroom steps.
+"""Points per exercise file by the kit's scoring rule: the gradebook, the LMS columns, the Classroom steps.
 
-Both add up `scoring.score`'s exact fractions per file, so a file's points in canvas.csv, in
-moodle.csv and in a Classroom step are the ones `nnkit grade` computes, rounded only when printed.
+All add up `scoring.score`'s exact fractions per file, so a file's points in the terminal's
+gradebook, in canvas.csv, in moodle.csv and in a Classroom step are the same, rounded only when
+printed.
 """
 
 from __future__ import annotations
