@@ -16,6 +16,7 @@ from nnkit import environment
 
 PACKAGE = Path(__file__).resolve().parents[1]
 TABLE = Path("exercises") / "info.toml"
+MISTAKES = Path("exercises") / "mistakes.py"  # the known mistakes, beside their formulas
 ENV_COURSE = "NNKIT_COURSE"  # a course folder to use wherever the command runs
 
 

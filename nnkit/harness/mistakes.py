@@ -26,7 +26,6 @@ from typing import Any
 
 from nnkit.course import layout
 
-MODULE = Path("exercises") / "mistakes.py"
 NA = type("NotApplicable", (), {"__repr__": lambda self: "NA"})()  # a mistake these inputs cannot show
 
 
@@ -70,7 +69,7 @@ def _load(path: Path) -> None:
 
 
 def _registered() -> dict[str, dict[str, tuple[Known, _Formula]]]:
-    _load(layout.course_root() / MODULE)
+    _load(layout.course_root() / layout.MISTAKES)
     return _REGISTERED
 
 

@@ -30,7 +30,6 @@ from nnkit.course.tomlcompat import tomllib
 from nnkit.i18n import course, lang, prose
 
 KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
-MISTAKES = Path("exercises") / "mistakes.py"
 STUDENT_README = Path("docs") / "student-README.md"
 SCHEMAS = Path("data") / "schemas"
 DEMO_CLASS = Path("autograder") / "demo_class.toml"
@@ -129,9 +128,9 @@ def _public_template(root: Path) -> Catalog:
         for exercise in tomllib.load(handle)["exercise"]:
             for hint in exercise.get("hints", ()):
                 _add(template, hint, table, root)
-    if (root / MISTAKES).is_file():
-        for message in _mistake_messages(root / MISTAKES):
-            _add(template, message, root / MISTAKES, root)
+    if (root / layout.MISTAKES).is_file():
+        for message in _mistake_messages(root / layout.MISTAKES):
+            _add(template, message, root / layout.MISTAKES, root)
     sources = sorted((root / "exercises").glob("*.py")) + sorted((root / SCHEMAS).glob("*.py"))
     _extract_python(template, sources, root)
     if (root / STUDENT_README).is_file():

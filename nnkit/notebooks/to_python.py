@@ -59,9 +59,8 @@ def python_files_from_bytes(data: bytes, name: str, folder: str = "") -> dict[st
     for cell in notebook.cells:
         if not isinstance(cell, dict) or cell.get("cell_type") != "code" or is_check_cell(cell):
             continue
-        source = cell.get("source", "")
-        source = "".join(source) if isinstance(source, list) else source
-        if not isinstance(source, str) or not all(isinstance(s, str) for s in source):
+        source = cell.get("source", "")  # nbformat has joined a list of lines already
+        if not isinstance(source, str):
             raise NotebookProblem("not_notebook", _("{name} is a damaged notebook: a code cell's "
                                                     "source is not text.").format(name=name))
         sources.append(source)

@@ -96,11 +96,11 @@ def data_folder(config: pytest.Config, folder: Path) -> Path:
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> pytest.TestReport | None:
     """A CheckFailure is reported as its message alone (pytest then builds no traceback); inside a
-    run that asks for brief reports, every outcome is (formatting tracebacks costs more than the
-    checks, and the run reads verdicts, not reports)."""
+    kit's run (`Run`), every outcome is (formatting tracebacks costs more than the checks, and the
+    run reads verdicts, not reports)."""
     failure = call.excinfo.value if call.excinfo is not None else None
     run = active_run(item.config)
-    if not isinstance(failure, CheckFailure) and not (run is not None and run.brief):
+    if not isinstance(failure, CheckFailure) and run is None:
         return None
     skipped = call.excinfo is not None and call.excinfo.errisinstance(pytest.skip.Exception)
     outcome = "passed" if call.excinfo is None else "skipped" if skipped else "failed"

@@ -48,9 +48,9 @@ class Run:
     the student side the seed of each check (a worker seeds its own generators)."""
 
     def __init__(self, submission: Submission, folder: Path, data: Path, selected: set[str] | None = None,
-                 reveal: bool = False, brief: bool = True, on_seed: Callable[[int], None] | None = None):
+                 reveal: bool = False, on_seed: Callable[[int], None] | None = None):
         self.submission, self.folder, self.data = submission, Path(folder), Path(data)
-        self.selected, self.reveal, self.brief, self.on_seed = selected, reveal, brief, on_seed
+        self.selected, self.reveal, self.on_seed = selected, reveal, on_seed
         self.verdicts: dict[str, Verdict] = {}
         self.problems: list[str] = []
         self.unmarked: list[str] = []
