@@ -273,3 +273,16 @@ def test_the_count_of_entries_that_differ_uses_the_checks_own_tolerance():
     with pytest.raises(CheckFailure) as caught:
         expect.tensor(Outcome("03_activations.softmax", (X, 1), {}, value=got), want)
     assert "(1 of 10 entries differ)" in caught.value.message, caught.value.message
+
+
+def test_a_tensor_of_a_list_argument_replaced_by_a_number_is_a_changed_input_for_both_checks():
+    from nnkit.harness import expect
+    from nnkit.harness.failures import CheckFailure
+    from nnkit.submission.proxy import Outcome
+
+    given = [torch.ones(2), torch.zeros(2)]
+    out = Outcome("07_gradient_descent.sgd_step", (given,), {}, value=None, args_after=[[torch.ones(2), 5]])
+    with pytest.raises(CheckFailure) as caught:
+        expect.unchanged(out)
+    assert "it was changed to 5" in caught.value.message
+    assert diagnose.changed_arguments(out.args, out.args_after) == [1]

@@ -329,17 +329,25 @@ NOTES: tuple[Diagnosis, ...] = (attached,)
 
 
 # ---------------------------------------------------------------- helpers
+def tensor_pairs(before: Any, after: Any) -> list[tuple[torch.Tensor, Any]]:
+    """The tensors of an argument before a call, each with what it was after: the argument itself,
+    or the tensors of its list or tuple."""
+    if type(before) is torch.Tensor:
+        return [(before, after)]
+    if type(before) in (list, tuple) and type(after) in (list, tuple) and len(before) == len(after):
+        return [(was, now) for was, now in zip(before, after) if type(was) is torch.Tensor]
+    return []
+
+
+def same_tensor(was: torch.Tensor, now: Any) -> bool:
+    """`now` is still the tensor `was`, entry for entry."""
+    return type(now) is torch.Tensor and torch.equal(was, now)
+
+
 def changed_arguments(args: Sequence, args_after: Sequence | None) -> list[int]:
     """The positions (1-based) of the tensor arguments, or lists of tensors, a call changed."""
-    changed = []
-    for position, (before, after) in enumerate(zip(args, args_after or []), start=1):
-        pairs = [(before, after)] if type(before) is torch.Tensor else \
-            list(zip(before, after)) if type(before) in (list, tuple) and type(after) in (list, tuple) \
-            and len(before) == len(after) else []
-        if any(type(was) is torch.Tensor and (type(now) is not torch.Tensor or not torch.equal(was, now))
-               for was, now in pairs):
-            changed.append(position)
-    return changed
+    return [position for position, (before, after) in enumerate(zip(args, args_after or []), start=1)
+            if not all(same_tensor(was, now) for was, now in tensor_pairs(before, after))]
 
 
 def _as_tensor(value: Any) -> torch.Tensor | None:

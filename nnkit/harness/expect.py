@@ -264,24 +264,14 @@ def unchanged(out: Outcome) -> None:
     """The call left its tensor inputs as they were."""
     result(out)
     for position, (before, after) in enumerate(zip(out.args, out.args_after or [])):
-        for item, (was, now) in enumerate(_tensor_pairs(before, after)):
-            if not torch.equal(was, now):
+        for item, (was, now) in enumerate(properties.tensor_pairs(before, after)):
+            if not properties.same_tensor(was, now):
                 where = (_("argument {position} left as it was: {value}") if type(before) is torch.Tensor else
                          _("argument {position}, tensor {item} of its list left as it was: {value}"))
                 fail(out, where.format(position=position + 1, item=item + 1, value=show(was)),
                      _("it was changed to {value}").format(value=show(now)),
                      _("Your function modified its input in place. Compute a new tensor instead "
                        "(avoid +=, *=, and methods ending in _ on the inputs)."), named="diagnosis")
-
-
-def _tensor_pairs(before: Any, after: Any) -> list[tuple[torch.Tensor, torch.Tensor]]:
-    """The tensors of an argument before and after a call: itself, or those of its list."""
-    if type(before) is torch.Tensor and type(after) is torch.Tensor:
-        return [(before, after)]
-    if type(before) in (list, tuple) and type(after) in (list, tuple) and len(before) == len(after):
-        return [(a, b) for a, b in zip(before, after)
-                if type(a) is torch.Tensor and type(b) is torch.Tensor]
-    return []
 
 
 def gradients(out: Outcome, expected: list[torch.Tensor], names: list[str]) -> None:
