@@ -212,13 +212,14 @@ def grade(root: Path, course: Path | None = None, visibility: str = "visible") -
 
 def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m nnkit.publish.gradescope",
-                                     description="Grade a Gradescope submission with nnkit.")
+                                     description=_("Grade a Gradescope submission with nnkit."))
     parser.add_argument("--root", type=Path, default=Path(os.environ.get(ROOT_VARIABLE, "/autograder")),
-                        help=f"the autograder tree (default: ${ROOT_VARIABLE} or /autograder)")
-    parser.add_argument("--course", type=Path, help="the course: its checks and hidden tests "
-                        "(default: ROOT/source/kit)")
+                        help=_("the autograder tree (default: ${variable} or /autograder)").format(
+                            variable=ROOT_VARIABLE))
+    parser.add_argument("--course", type=Path, help=_("the course: its checks and hidden tests "
+                                                      "(default: ROOT/source/kit)"))
     parser.add_argument("--visibility", choices=VISIBILITIES, default="visible",
-                        help="when students see each exercise's result (default: visible)")
+                        help=_("when students see each exercise's result (default: visible)"))
     return parser.parse_args(argv)
 
 
