@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 PRETEND = {
-    "PYTHONPATH": str(ROOT / "tests" / "pretend"),
+    "PYTHONPATH": os.pathsep.join([str(ROOT / "tests" / "pretend"), str(ROOT)]),  # this checkout's kit
     "NNKIT_PRETEND": "Windows",
     "USERNAME": "student",
 }
