@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 PRETEND = {
-    "PYTHONPATH": str(ROOT / "tests" / "pretend"),
+    "PYTHONPATH": os.pathsep.join([str(ROOT / "tests" / "pretend"), str(ROOT)]),  # this checkout's kit
     "NNKIT_PRETEND": "Windows",
     "USERNAME": "student",
 }
@@ -49,9 +49,18 @@ def wait_warm_server(env: dict[str, str]) -> float:
     return seconds([sys.executable, "-c", code], env)
 
 
+def jobs_served(env: dict[str, str]) -> int:
+    """How many jobs the servers of `env` have answered, as their log says (one line each)."""
+    folder = Path(env["NNKIT_CHECK_SERVER_DIR"])
+    return sum(p.read_text(errors="replace").count("job served:") for p in folder.glob("*.log"))
+
+
 def served(path: str, env: dict[str, str], repeat: int) -> tuple[list[float], list[float]]:
-    """Warm checks through a server started with `env`; and the warm-ups waited for between them."""
+    """Warm checks through a server started with `env`; and the warm-ups waited for between them.
+    Exits if any of them was not answered by the server (a check that fell back to running
+    in-process would be measured as a cold one)."""
     nnkit = [sys.executable, "-m", "nnkit"]
+    before = jobs_served(env)
     started = subprocess.run([*nnkit, "server", "start"], cwd=ROOT, env=env, capture_output=True, text=True,
                              check=False)
     if started.returncode:
@@ -62,8 +71,13 @@ def served(path: str, env: dict[str, str], repeat: int) -> tuple[list[float], li
         for _ in range(repeat):
             warmups.append(wait_warm_server(env))
             checks.append(seconds([*nnkit, "check", "--path", path], env))
+        answered = jobs_served(env) - before
     finally:
         subprocess.run([*nnkit, "server", "stop"], cwd=ROOT, env=env, capture_output=True, check=False)
+    if answered != repeat + 1:
+        sys.exit(f"the check server answered {answered} of the {repeat + 1} checks sent to it; the others "
+                 f"ran in-process, so these are no warm timings (see the log in "
+                 f"{env['NNKIT_CHECK_SERVER_DIR']})")
     return checks, warmups
 
 

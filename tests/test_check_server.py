@@ -15,7 +15,9 @@ import stat
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
+from contextlib import suppress
 from pathlib import Path
 
 import pytest
@@ -25,6 +27,7 @@ from nnkit.student import rendezvous
 from nnkit.wire import frames, messages
 
 SOLVED = ("check", "05", "--path", "solutions")
+SERVED = "job served:"  # the server's log line for each job it answered
 
 
 @pytest.fixture
@@ -43,6 +46,11 @@ def address_file(box: Terminal) -> Path:
     return rendezvous.Rendezvous(box.folder / "server", rendezvous.rendezvous().key).address
 
 
+def served(box: Terminal) -> int:
+    """How many jobs this terminal's servers have answered (a check run in-process logs none)."""
+    return box.log().count(SERVED)
+
+
 def solved_output(box: Terminal) -> str:
     run = box.nnkit(*SOLVED, "--no-server")
     assert run.returncode == 0, run.stdout + run.stderr
@@ -53,9 +61,10 @@ def test_the_first_check_runs_in_process_and_starts_a_server_that_serves_the_nex
     first = terminal.nnkit(*SOLVED)
     assert first.returncode == 0 and "All selected checks pass." in first.stdout, first.stderr
     wait_until(lambda: address_file(terminal).is_file(), 180, "the server to be warm")
+    assert served(terminal) == 0, terminal.log()
     second = terminal.nnkit(*SOLVED)
     assert second.stdout == first.stdout and second.returncode == 0
-    assert terminal.log().count("warm in") == 1
+    assert terminal.log().count("warm in") == 1 and served(terminal) == 1, terminal.log()
 
 
 def test_the_servers_files_are_this_users_alone(terminal):
@@ -171,29 +180,99 @@ def test_an_idle_server_exits_by_itself(terminal):
 
 SLOW = '''
 
-def mse(y_hat, y):  # a check that would run for ten minutes, and says which process runs it
+def mse(y_hat, y):  # a check that runs for {seconds} seconds, and says which process runs it
     import os, time
     with open({pid_file!r}, "w") as out:
         out.write(str(os.getpid()))
-    time.sleep(600)
+    time.sleep({seconds})
 '''
 
 
-def test_a_client_stopped_by_ctrl_c_takes_its_check_with_it(terminal, tmp_path):
-    slow, pid_file = tmp_path / "slow", tmp_path / "running.pid"
-    slow.mkdir()
-    (slow / "05_losses.py").write_text((ROOT / "solutions" / "05_losses.py").read_text()
-                                       + SLOW.format(pid_file=str(pid_file)))
-    assert terminal.nnkit("server", "start").returncode == 0, terminal.log()
-    client = subprocess.Popen([sys.executable, "-m", "nnkit", "check", "05_losses.mse", "--path", str(slow)],
-                              env=terminal.env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True)
+def slow_folder(folder: Path, pid_file: Path, seconds: float = 600) -> Path:
+    """A solved course whose 05_losses.mse sleeps `seconds` and then fails (it returns None)."""
+    folder.mkdir()
+    (folder / "05_losses.py").write_text((ROOT / "solutions" / "05_losses.py").read_text()
+                                         + SLOW.format(pid_file=str(pid_file), seconds=seconds))
+    return folder
+
+
+def slow_check(box: Terminal, folder: Path) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "nnkit", "check", "05_losses.mse", "--path", str(folder)],
+                            env=box.env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def connected(pid: int, port: int) -> bool:
+    """Whether process `pid` holds an established TCP connection to `port` on the loopback (Linux)."""
+    sockets = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with suppress(OSError):
+            sockets.add(os.readlink(fd))
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        remote_port, state, inode = int(fields[2].split(":")[1], 16), fields[3], fields[9]
+        if remote_port == port and state == "01" and f"socket:[{inode}]" in sockets:
+            return True
+    return False
+
+
+def running_pid(pid_file: Path) -> int:
     wait_until(lambda: pid_file.is_file() and pid_file.read_text(), 60, "the slow check to start")
-    running = int(pid_file.read_text())
-    client.send_signal(signal.SIGINT)
+    return int(pid_file.read_text())
+
+
+@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGKILL], ids=["ctrl_c", "killed"])
+def test_a_client_that_goes_away_takes_its_check_with_it(terminal, tmp_path, how):
+    pid_file = tmp_path / "running.pid"
+    slow = slow_folder(tmp_path / "slow", pid_file)
+    assert terminal.nnkit("server", "start").returncode == 0, terminal.log()
+    client = slow_check(terminal, slow)
+    running = running_pid(pid_file)
+    client.send_signal(how)
     out, err = client.communicate(timeout=30)
-    assert client.returncode == 130 and "Traceback" not in out + err, out + err
+    if how == signal.SIGINT:
+        assert client.returncode == 130 and "Traceback" not in out + err, out + err
+    else:
+        assert client.returncode == -signal.SIGKILL, out + err  # killed: it printed nothing of its own
     wait_until(lambda: not alive(running), 30, "the slow check to end")
-    assert "the client went away" in terminal.log()
+    wait_until(lambda: "the client went away: ending its job" in terminal.log(), 30, "the server to log it")
+    before = served(terminal)
     after = terminal.nnkit(*SOLVED)
     assert after.returncode == 0 and after.stdout == solved_output(terminal)
+    assert served(terminal) == before + 1, terminal.log()
+
+
+def test_a_queued_client_that_goes_away_leaves_the_running_check_alone(terminal, tmp_path):
+    first_pid, queued_pid = tmp_path / "first.pid", tmp_path / "queued.pid"
+    first_folder = slow_folder(tmp_path / "first", first_pid, seconds=8)
+    queued_folder = slow_folder(tmp_path / "queued", queued_pid)
+    assert terminal.nnkit("server", "start").returncode == 0, terminal.log()
+    first = slow_check(terminal, first_folder)
+    running = running_pid(first_pid)
+    queued = slow_check(terminal, queued_folder)
+    wait_until(lambda: connected(queued.pid, address(terminal)["port"]), 30, "the queued client to connect")
+    time.sleep(1)  # the handshake and its job, a few messages on the loopback
+    queued.kill()
+    queued.communicate(timeout=30)
+    wait_until(lambda: "went away" in terminal.log() or not alive(running), 30, "the server to see it")
+    assert alive(running) and "a client waiting for its turn went away" in terminal.log(), terminal.log()
+    out, err = first.communicate(timeout=60)
+    assert first.returncode == 1 and "05_losses.mse" in out, out + err
+    assert "ended before it answered" not in out, out
+    assert served(terminal) == 1 and "the client went away: ending" not in terminal.log(), terminal.log()
+    assert not queued_pid.exists()  # its turn came after it left: dropped, never run
+
+
+def test_stopping_the_server_finishes_the_check_in_flight(terminal, tmp_path):
+    pid_file = tmp_path / "running.pid"
+    slow = slow_folder(tmp_path / "slow", pid_file, seconds=5)
+    assert terminal.nnkit("server", "start").returncode == 0, terminal.log()
+    server = address(terminal)["pid"]
+    client = slow_check(terminal, slow)
+    running_pid(pid_file)
+    stop = terminal.nnkit("server", "stop")
+    assert stop.returncode == 0 and stop.stdout.startswith("Stopped the check server"), stop.stdout
+    out, err = client.communicate(timeout=60)
+    assert client.returncode == 1 and "05_losses.mse" in out, out + err
+    assert "ended before it answered" not in out, out
+    assert served(terminal) == 1 and "finishing 1 job(s) in flight" in terminal.log(), terminal.log()
+    wait_until(lambda: not alive(server), 30, "the server to exit once its check is done")

@@ -69,17 +69,29 @@ def test_a_cp866_console_shows_the_cyrillic_folder_and_cp1252_replaces_it(termin
 
 @pytest.mark.parametrize("encoding", CONSOLES)
 def test_hint_and_the_server_commands_print_on_a_legacy_console(terminal, course, encoding):
-    for args in (("hint", "05_losses.mse"), ("server", "status"), ("server", "stop")):
-        code, _, errors = run_in(terminal, encoding, *args, cwd=course)
-        assert code in (0, 1) and "Traceback" not in errors, (args, errors)
+    terminal.stop_server()  # none runs: status and stop say so
+    hints = len(catalog.by_id("05_losses.mse").hints)
+    expected = {  # arguments → exit status, and what it prints (its ASCII part)
+        ("hint", "05_losses.mse"): (0, f"Hint 1/{hints} for 05_losses.mse:"),
+        ("server", "status"): (1, "No check server is running (log: "),
+        ("server", "stop"): (0, "No check server was running."),
+    }
+    for args, (status, text) in expected.items():
+        code, out, errors = run_in(terminal, encoding, *args, cwd=course)
+        assert code == status and text in out, (args, code, out, errors)
+        assert "Traceback" not in errors and "UnicodeEncodeError" not in errors, (args, errors)
 
 
 def test_every_student_command_works_in_a_folder_with_spaces_and_cyrillic_letters(terminal, course):
     stubs = terminal.nnkit("check", "--no-server", "05", cwd=course)
     assert stubs.returncode == 1 and str(course / "exercises") in stubs.stdout, stubs.stdout + stubs.stderr
+    started = terminal.nnkit("server", "start", cwd=course)
+    assert started.returncode == 0, started.stdout + started.stderr + terminal.log()
+    before = terminal.log().count("job served:")
     solved = terminal.nnkit("check", "05", "--path", "solutions", cwd=course)  # relative, through the server
     assert (solved.returncode == 0
             and str(course / "solutions") in solved.stdout), solved.stdout + solved.stderr
+    assert terminal.log().count("job served:") == before + 1, terminal.log()
     hint = terminal.nnkit("hint", "05_losses.mse", cwd=course)
     assert hint.returncode == 0 and (course / "exercises" / ".nnkit-hints.json").is_file(), hint.stderr
     terminal.stop_server()

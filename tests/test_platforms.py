@@ -21,8 +21,14 @@ CHECKS = {  # arguments → exit status
     ("check", "05", "--path", "solutions"): 0,
     ("check", "05"): 1,
     ("check", "02_linear.linear_forward"): 1,
-    ("check", "99_nothing"): 2,
+    ("check", "99_nothing"): 2,  # no exercise to check: answered before a job is made, never served
 }
+SERVED = "job served:"  # the server's log line for each job it answered
+
+
+def served(box: Terminal) -> int:
+    """How many jobs this terminal's servers have answered (a check run in-process logs none)."""
+    return box.log().count(SERVED)
 
 
 @pytest.fixture(scope="module", params=SYSTEMS)
@@ -50,9 +56,11 @@ def test_the_portable_path_is_the_one_taken_where_fork_is_missing_or_unsafe(term
 
 def test_check_through_the_server_prints_and_exits_as_on_linux_without_it(terminal, linux_output):
     for args, status in CHECKS.items():
+        before = served(terminal)
         run = terminal.nnkit(*args)
         assert (run.returncode, run.stdout) == linux_output[args], (args, run.stdout, run.stderr)
         assert run.returncode == status and "Traceback" not in run.stdout + run.stderr, run.stderr
+        assert served(terminal) == before + (status != 2), (args, terminal.log())
     assert terminal.log().count("the client went away") == 0
 
 

@@ -7,7 +7,7 @@ It listens on 127.0.0.1 and serves only clients that prove they hold this user's
 the client's folder, environment and exercise ids; the answer is the job's `Done`. A client that
 goes away (Ctrl-C, killed) takes its job with it. The server imports neither torch nor pytest
 itself. It exits after `--idle` seconds without work, on `nnkit server stop`, or when a client
-from a changed install (another fingerprint) finds it stale.
+from a changed install (another fingerprint) finds it stale; the checks in flight finish first.
 
     python -m nnkit.student.server --fingerprint F [--idle SECONDS]
 """
@@ -41,9 +41,10 @@ class Server:
         self.place, self.listener, self.secret = place, listener, secret
         self.fingerprint, self.idle, self.warm = fingerprint, idle, warm
         self.last_work = time.monotonic()
-        self.busy = 0
+        self.busy = 0  # jobs in flight
+        self.connections = 0  # accepted and not yet answered (a job among them may not be counted yet)
         self.stopping = threading.Event()
-        self.state = threading.Lock()
+        self.state = threading.Condition()
 
     def serve(self) -> None:
         self.listener.settimeout(1.0)
@@ -59,16 +60,33 @@ class Server:
                 continue
             except OSError:
                 break
+            with self.state:
+                self.connections += 1
             threading.Thread(target=self.handle, args=(conn,), daemon=True).start()
+        self.listener.close()
+        self.drain()
+
+    def drain(self) -> None:
+        """Wait until the jobs in flight are done (Stop promises to finish them), so the warm
+        process is closed under none of them."""
+        with self.state:
+            if self.busy:
+                log(f"finishing {self.busy} job(s) in flight before exiting")
+            self.state.wait_for(lambda: not self.busy and not self.connections)
 
     def handle(self, conn: socket.socket) -> None:
-        with conn:
-            try:
-                request = self.greet(conn)
-                if request is not None:
-                    self.answer(conn, request)
-            except (frames.FrameError, messages.MessageError, OSError) as error:
-                log(f"a connection failed: {error}")
+        try:
+            with conn:
+                try:
+                    request = self.greet(conn)
+                    if request is not None:
+                        self.answer(conn, request)
+                except (frames.FrameError, messages.MessageError, OSError) as error:
+                    log(f"a connection failed: {error}")
+        finally:
+            with self.state:
+                self.connections -= 1
+                self.state.notify_all()
 
     def greet(self, conn: socket.socket) -> messages.Message | None:
         """Both sides prove they hold the secret; the client's request comes with its proof."""
@@ -101,25 +119,34 @@ class Server:
     def run_job(self, conn: socket.socket, job: messages.Job) -> None:
         with self.state:
             self.busy += 1
-        finished = threading.Event()
-        threading.Thread(target=self.watch_client, args=(conn, finished), daemon=True).start()
+        started = time.monotonic()
+        finished, gone = threading.Event(), threading.Event()
+        threading.Thread(target=self.watch_client, args=(conn, job, finished, gone), daemon=True).start()
         try:
-            done = self.warm.run(job)
+            done = self.warm.run(job, cancelled=gone)
             finished.set()
-            frames.send(conn, done.header())
+            if not gone.is_set():  # logged first: a client that has its answer finds the line
+                log(f"job served: {len(job.ids)} ids in {time.monotonic() - started:.2f} s")
+                frames.send(conn, done.header())
         finally:
             with self.state:
                 self.busy -= 1
                 self.last_work = time.monotonic()
+                self.state.notify_all()
 
-    def watch_client(self, conn: socket.socket, finished: threading.Event) -> None:
+    def watch_client(self, conn: socket.socket, job: messages.Job, finished: threading.Event,
+                     gone: threading.Event) -> None:
         """A client that hangs up before its answer (Ctrl-C) ends its job: the warm process goes,
-        and a new one warms up."""
+        and a new one warms up. Only its own job: one still waiting for its turn (the warm process
+        is another client's until then) is dropped when its turn comes."""
         with suppress(OSError):
             conn.settimeout(None)
             if conn.recv(1) == b"" and not finished.is_set():
-                log("the client went away: ending its job")
-                self.warm.close()
+                gone.set()
+                if self.warm.end(job):
+                    log("the client went away: ending its job")
+                else:
+                    log("a client waiting for its turn went away: dropping its job")
 
     def stop(self) -> None:
         """No new requests; the address is withdrawn at once."""

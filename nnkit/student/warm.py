@@ -36,7 +36,9 @@ class WarmProcess:
         self.process: subprocess.Popen | None = None
         self.forks: bool | None = None  # known once it said Warm
         self.ready = threading.Event()
-        self.lock = threading.Lock()
+        self.lock = threading.Lock()  # one job at a time
+        self.guard = threading.Lock()  # `running` against `end`
+        self.running: Job | None = None  # the job the warm process runs now
 
     def start(self) -> None:
         """Spawn a warm process now, if none is running; it warms up in the background."""
@@ -78,38 +80,57 @@ class WarmProcess:
             return False
         return True
 
-    def run(self, job: Job) -> Done:
-        """Run one job in the warm process; the next is started at once where it is used up."""
+    def run(self, job: Job, cancelled: threading.Event | None = None) -> Done:
+        """Run one job in the warm process; the next is started at once where it is used up.
+        A job `cancelled` before its turn came is not run (an empty `Done`)."""
         with self.lock:
             if not self.wait_warm():
                 return Done(problem=ended_early(self.log))
+            process = self.process
+            with self.guard:
+                if cancelled is not None and cancelled.is_set():
+                    return Done()
+                self.running = job
             try:
-                frames.write(self.process.stdin, job.header())
-                header, _payload = frames.read(self.process.stdout)
+                frames.write(process.stdin, job.header())
+                header, _payload = frames.read(process.stdout)
                 done = messages.decode(header, Done)
-            except (frames.FrameError, messages.MessageError):
-                self.close()
+            except (frames.FrameError, messages.MessageError, OSError, ValueError):
+                self.close()  # (a closed stream raises ValueError: `end` closed it)
                 done = Done(problem=ended_early(self.log))
+            finally:
+                with self.guard:
+                    self.running = None
             if not self.forks:
                 self.close()
                 self.start()
             return done
 
+    def end(self, job: Job) -> bool:
+        """End `job` if it is the one running now (its warm process goes with it); False if it is
+        not: still waiting for its turn, or done. Another owner's job is never touched."""
+        with self.guard:
+            if self.running is not job:
+                return False
+            self.close()
+            return True
+
     def close(self) -> None:
         """End the warm process and any job it runs."""
-        if self.process is not None:
-            system.kill(self.process)
-            for stream in (self.process.stdin, self.process.stdout):
-                try:
-                    stream.close()
-                except OSError:
-                    pass
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                pass
-            self.process = None
+        process, self.process = self.process, None
         self.forks = None
+        if process is None:
+            return
+        system.kill(process)
+        for stream in (process.stdin, process.stdout):
+            try:
+                stream.close()
+            except OSError:
+                pass
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass
 
 
 def ended_early(log: Path | None) -> str:
